@@ -1,0 +1,47 @@
+// Lint rules for the whole repository. Type-aware rules are kept to those that catch real
+// bugs (floating promises, misused promises) so that `npm run lint` stays fast on 2 cores.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const pureRaftRestrictions = {
+  'no-restricted-globals': [
+    'error',
+    { name: 'setTimeout', message: 'data-plane/raft is pure: time comes in as ticks.' },
+    { name: 'setInterval', message: 'data-plane/raft is pure: time comes in as ticks.' },
+    { name: 'setImmediate', message: 'data-plane/raft is pure.' },
+    { name: 'performance', message: 'data-plane/raft is pure: no clock.' },
+    { name: 'process', message: 'data-plane/raft is pure: no environment.' },
+  ],
+  'no-restricted-properties': [
+    'error',
+    { object: 'Math', property: 'random', message: 'data-plane/raft takes randomness as an injected Random.' },
+    { object: 'Date', property: 'now', message: 'data-plane/raft is pure: no clock.' },
+  ],
+  'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date']", message: 'data-plane/raft is pure: no clock.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.tap/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.test.json', './data-plane/*/tsconfig.json', './test/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  { files: ['data-plane/raft/src/**/*.ts', 'data-plane/sim/src/**/*.ts'], rules: pureRaftRestrictions },
+  {
+    // tap's t.test() returns a promise that tap itself tracks.
+    files: ['**/test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-floating-promises': 'off' },
+  },
+  { files: ['*.js', '*.cjs', 'scripts/**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable' } } },
+);
