@@ -4,17 +4,17 @@
  * one seed exactly. The last line of output is a JSON summary {"seeds","steps","violations"}.
  */
 /* eslint-disable no-restricted-globals -- the CLI is the sim's boundary with the process. */
-import { DEFAULT_SIM_OPTIONS, runSimulation, type SimResult } from './simulation.js';
+import { DEFAULT_SIM_OPTIONS, runSimulation, type SimOptions, type SimResult } from './simulation.js';
 
 interface Args {
   seeds: number[];
   trace: boolean;
   verbose: boolean;
-  overrides: Partial<typeof DEFAULT_SIM_OPTIONS>;
+  overrides: Partial<Omit<SimOptions, 'seed'>>;
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`sim: ${msg}\nusage: sim --seeds N [--start S] | --seed S [--trace] [--voters 3|5] [--fault-ms MS] [--verbose]\n`);
+  process.stderr.write(`sim: ${msg}\nusage: sim --seeds N [--start S] | --seed S [--trace] [--voters 3|5] [--fault-ms MS] [--power-loss-percent P] [--verbose] [--bug-ack-before-sync]\n`);
   process.exit(2);
 }
 
@@ -36,6 +36,8 @@ function parse(argv: string[]): Args {
     else if (f === '--seed') single = int(argv[++i], f);
     else if (f === '--trace') a.trace = true;
     else if (f === '--verbose') a.verbose = true;
+    else if (f === '--power-loss-percent') a.overrides = { ...a.overrides, powerLossPercent: int(argv[++i], f) };
+    else if (f === '--bug-ack-before-sync') a.overrides = { ...a.overrides, bugAckBeforeSync: true };
     else if (f === '--voters') a.overrides = { ...a.overrides, initialVoters: int(argv[++i], f) };
     else if (f === '--fault-ms') a.overrides = { ...a.overrides, faultPhaseMs: int(argv[++i], f) };
     else usage(`unknown argument ${f}`);

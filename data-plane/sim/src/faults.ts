@@ -1,6 +1,6 @@
 /**
  * The fault injector: during the fault phase of a run it picks, at random intervals, one of
- * crash/restart, partition/heal, leader isolation, network weather, membership change
+ * crash/restart, whole-cluster power loss, partition/heal, leader isolation, network weather, membership change
  * (add learner, promote, remove) or leader transfer. Every action is logged to the trace so a
  * failing seed can be read as a story.
  */
@@ -32,6 +32,8 @@ export class FaultInjector {
   constructor(
     private readonly w: FaultWorld,
     private readonly meanIntervalMs: number,
+    /** Share of fault actions, in percent, that are whole-cluster power losses. */
+    private readonly powerLossPercent: number,
   ) {}
 
   start(): void {
@@ -54,6 +56,7 @@ export class FaultInjector {
 
   private act(): void {
     const w = this.w;
+    if (w.random.int(100) < this.powerLossPercent) return this.powerLoss();
     const roll = w.random.int(100);
     if (roll < 20) this.crashOne(false);
     else if (roll < 28) this.crashOne(true);
@@ -63,7 +66,7 @@ export class FaultInjector {
     else if (roll < 70) this.addLearner();
     else if (roll < 80) this.promote();
     else if (roll < 86) this.remove();
-    else if (roll < 94) this.transfer();
+    else if (roll < 95) this.transfer();
     else this.heal();
   }
 
@@ -85,6 +88,22 @@ export class FaultInjector {
         n.start();
         w.trace(`restart node ${n.id}`);
       }
+    });
+  }
+
+  /** Every node loses power at the same instant (a correlated failure, e.g. one rack). */
+  private powerLoss(): void {
+    const w = this.w;
+    const alive = this.alive();
+    for (const n of alive) n.crash();
+    w.crashes += alive.length;
+    const downMs = 20 + w.random.int(500);
+    w.trace(`power loss: nodes [${alive.map((n) => n.id)}] crash, restart in ${downMs}ms`);
+    w.clock.after(downMs, () => {
+      for (const n of alive) {
+        if (!n.alive && w.node(n.id) === n) n.start();
+      }
+      w.trace('power restored');
     });
   }
 

@@ -29,6 +29,11 @@ export interface SimNodeOptions {
   readonly keepEntriesAfterSnapshot: number;
   readonly maxSizePerMsgBytes: number;
   readonly maxInflightMsgs: number;
+  /**
+   * A deliberately broken environment, for proving that the checkers catch real bugs: send
+   * messages (acknowledgements included) before the write is durable.
+   */
+  readonly bugAckBeforeSync?: boolean;
 }
 
 /** What the simulation wants to hear about (safety checkers and clients). */
@@ -152,12 +157,16 @@ export class SimNode {
   private processReady(): void {
     const raw = this.raw;
     if (!raw || this.awaitingPersist || !raw.hasReady()) return;
-    const rd = raw.ready();
+    let rd = raw.ready();
     if (rd.softState) this.observer.onRole(this, rd.softState.role, raw.raft.term);
     const mark = this.disk.write(rd.hardState, rd.entries, rd.snapshot);
     this.awaitingPersist = true;
     const incarnation = this.incarnation;
     const delay = rd.mustSync || rd.snapshot ? this.observer.fsyncDelayMs() : 0;
+    if (this.opts.bugAckBeforeSync) {
+      for (const m of rd.messages) this.observer.send(m);
+      rd = { ...rd, messages: [] };
+    }
     this.clock.after(delay, () => {
       if (this.incarnation !== incarnation) return; // crashed while the write was in flight
       if (rd.mustSync || rd.snapshot) this.disk.syncTo(mark);

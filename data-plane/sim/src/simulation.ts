@@ -30,6 +30,10 @@ export interface SimOptions {
   readonly clients: number;
   readonly keys: number;
   readonly traceLimit: number;
+  /** Share of fault actions, in percent, that cut power to every node at once. */
+  readonly powerLossPercent: number;
+  /** Break the environment on purpose (see SimNodeOptions.bugAckBeforeSync). */
+  readonly bugAckBeforeSync?: boolean;
 }
 
 export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'seed'> = {
@@ -42,6 +46,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'seed'> = {
   clients: 4,
   keys: 4,
   traceLimit: 400,
+  powerLossPercent: 4,
 };
 
 export interface SimStats {
@@ -115,7 +120,7 @@ class Simulation implements FaultWorld, SimNodeObserver {
     this.workload = new Workload(this.clock, root.fork(), { clients: opts.clients, keys: opts.keys, timeoutMs: 600, thinkMs: 30 }, () =>
       this.pickNodeForClient(),
     );
-    this.faults = new FaultInjector(this, 250);
+    this.faults = new FaultInjector(this, 250, opts.powerLossPercent);
     const voters = Array.from({ length: opts.initialVoters }, (_, i) => i + 1);
     const empty = new KvStore().serialize();
     for (const id of voters) this.addNode(id, SimDisk.bootstrapped({ voters, learners: [] }, empty));
@@ -140,7 +145,8 @@ class Simulation implements FaultWorld, SimNodeObserver {
   }
 
   addNode(id: NodeId, disk: SimDisk = new SimDisk()): SimNode {
-    const n = new SimNode(id, disk, this.clock, this.nodeRandom.fork(), NODE_OPTIONS, this);
+    const options = { ...NODE_OPTIONS, bugAckBeforeSync: this.opts.bugAckBeforeSync ?? false };
+    const n = new SimNode(id, disk, this.clock, this.nodeRandom.fork(), options, this);
     this.world.set(id, n);
     return n;
   }
@@ -161,7 +167,8 @@ class Simulation implements FaultWorld, SimNodeObserver {
   }
 
   fsyncDelayMs(): number {
-    return 1 + this.fsyncRandom.int(4);
+    // fsync is slower than a LAN round trip, as on real hardware.
+    return 2 + this.fsyncRandom.int(10);
   }
 
   onRole(node: SimNode, role: Role, term: number): void {
