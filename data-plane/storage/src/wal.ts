@@ -372,7 +372,9 @@ export class Wal {
       this.st.records += records.length;
     }
     if (sync && a.dirty && this.opts.fsync) {
-      await a.fh.sync();
+      // fdatasync: it also makes the grown file size durable (what a reader needs to find
+      // the data), skipping only timestamps; on ext4 it is about 3x cheaper than fsync.
+      await a.fh.datasync();
       a.dirty = false;
       this.st.fsyncs++;
     }
