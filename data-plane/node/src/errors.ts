@@ -1,0 +1,70 @@
+/**
+ * Coded errors of the node. `code` is stable and meant for programs (clients decide whether
+ * to retry on it); `message` is for people. `httpStatus` is how the HTTP API reports it, and
+ * `retryable` says whether the same request may succeed later (possibly on another node).
+ */
+import type { NodeId } from '@konsortium/raft';
+
+export type NodeErrorCode =
+  /** This node is not the leader; `leaderId` names the one it knows (0: none). */
+  | 'NOT_LEADER'
+  /** No leader is known (an election is in progress or the node is cut off). */
+  | 'NO_LEADER'
+  /** Leadership changed before the request finished; its outcome is unknown. */
+  | 'LEADERSHIP_LOST'
+  /** The core refused the proposal (leadership transfer in progress, too much pending work). */
+  | 'PROPOSAL_DROPPED'
+  /** Too many requests are waiting; back off and retry. */
+  | 'OVERLOADED'
+  /** The request did not finish within its time limit; its outcome is unknown. */
+  | 'TIMEOUT'
+  | 'SHUTTING_DOWN'
+  | 'KEY_NOT_FOUND'
+  | 'INVALID_KEY'
+  | 'VALUE_TOO_LARGE'
+  | 'MEMBER_EXISTS'
+  | 'MEMBER_NOT_FOUND'
+  | 'NOT_CAUGHT_UP'
+  | 'CONF_CHANGE_REJECTED'
+  | 'INVALID_ARGUMENT';
+
+const HTTP_STATUS: Record<NodeErrorCode, number> = {
+  NOT_LEADER: 503,
+  NO_LEADER: 503,
+  LEADERSHIP_LOST: 503,
+  PROPOSAL_DROPPED: 503,
+  OVERLOADED: 503,
+  TIMEOUT: 503,
+  SHUTTING_DOWN: 503,
+  KEY_NOT_FOUND: 404,
+  INVALID_KEY: 400,
+  VALUE_TOO_LARGE: 413,
+  MEMBER_EXISTS: 409,
+  MEMBER_NOT_FOUND: 404,
+  NOT_CAUGHT_UP: 409,
+  CONF_CHANGE_REJECTED: 409,
+  INVALID_ARGUMENT: 400,
+};
+
+export class NodeError extends Error {
+  readonly code: NodeErrorCode;
+  readonly httpStatus: number;
+  /** For NOT_LEADER: the leader this node knows of, 0 if none. */
+  readonly leaderId: NodeId | undefined;
+
+  constructor(code: NodeErrorCode, message: string, options: { leaderId?: NodeId; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'NodeError';
+    this.code = code;
+    this.httpStatus = HTTP_STATUS[code];
+    this.leaderId = options.leaderId;
+  }
+
+  get retryable(): boolean {
+    return this.httpStatus === 503;
+  }
+}
+
+export function notLeader(leaderId: NodeId): NodeError {
+  return new NodeError('NOT_LEADER', leaderId === 0 ? 'this node is not the leader and no leader is known' : `this node is not the leader; the leader is ${leaderId}`, { leaderId });
+}

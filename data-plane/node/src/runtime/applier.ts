@@ -1,0 +1,111 @@
+/**
+ * Applies committed Raft entries and snapshots to the KV state machine, and tells everyone who
+ * waits on applying: proposal waiters (puts and conf changes), linearizable reads, the
+ * transport (member addresses) and the core (conf changes take effect when applied).
+ *
+ * Entries may be handed over twice (see applyDurableCommitted): anything at or below the
+ * state machine's applied index is skipped, so each entry is applied exactly once.
+ */
+import {
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  EntryType,
+  type MemoryStorage,
+  type NodeId,
+  type RawNode,
+  type Snapshot,
+} from '@konsortium/raft';
+import type { Logger } from 'pino';
+import type { KvStateMachine } from '../kv/state-machine.js';
+import type { NodeMetrics } from '../metrics.js';
+import type { RaftTransport } from '../transport/raft-transport.js';
+import type { ProposalWaiters } from './proposals.js';
+import type { ReadBatcher } from './read-batcher.js';
+
+export interface ApplierDeps {
+  readonly selfId: NodeId;
+  readonly rawNode: RawNode;
+  readonly storage: MemoryStorage;
+  readonly kv: KvStateMachine;
+  readonly waiters: ProposalWaiters;
+  readonly reads: ReadBatcher;
+  readonly transport: RaftTransport;
+  readonly metrics: NodeMetrics;
+  readonly logger: Logger;
+  /** Bound on entries applied outside a Ready in one go. */
+  readonly maxApplyBytes: number;
+}
+
+export class Applier {
+  /** This node was removed from the membership (it keeps running, but is not ready). */
+  removed = false;
+
+  constructor(private readonly d: ApplierDeps) {}
+
+  applyEntries(entries: readonly Entry[], from = 0, to = entries.length): void {
+    const { kv, waiters } = this.d;
+    let applied = 0;
+    for (let i = from; i < to; i++) {
+      const e = entries[i]!;
+      if (e.index <= kv.appliedIndex) continue; // applied early (applyDurableCommitted)
+      applied++;
+      if (e.type === EntryType.ConfChange) {
+        const { change, confState } = this.d.rawNode.applyConfChangeEntry(e);
+        kv.applyConfChange(e.index, change, confState);
+        this.membershipApplied(change, confState);
+        waiters.applied(e.index, e.term, null);
+      } else {
+        const result = kv.applyEntry(e.index, e.data);
+        if (waiters.size > 0) waiters.applied(e.index, e.term, result);
+      }
+    }
+    if (applied === 0) return;
+    this.d.metrics.appliedEntries.inc(applied);
+    this.d.reads.onApplied();
+  }
+
+  /**
+   * While a Ready's fsync is in flight, acks keep arriving and the commit index moves. Entries
+   * that are committed and already in stable storage (persisted by earlier Readies) are
+   * applied now rather than after the fsync: a put is answered one fsync sooner. The next
+   * Ready hands these entries out again and applyEntries skips them.
+   */
+  applyDurableCommitted(): void {
+    const log = this.d.rawNode.raft.log;
+    const from = Math.max(this.d.kv.appliedIndex + 1, log.firstIndex());
+    const to = Math.min(log.committed, this.d.storage.lastIndex());
+    if (to < from) return;
+    this.applyEntries(log.slice(from, to + 1, this.d.maxApplyBytes));
+  }
+
+  /** Replaces the state with a snapshot received from the leader (already persisted). */
+  installSnapshot(s: Snapshot): void {
+    const { kv, transport } = this.d;
+    kv.restore(s.metadata.index, s.data);
+    this.d.waiters.skippedTo(s.metadata.index);
+    const ids = new Set([...s.metadata.confState.voters, ...s.metadata.confState.learners]);
+    for (const m of kv.memberList()) if (ids.has(m.id)) transport.setPeer(m.id, m.raftAddr);
+    for (const id of transport.peerIds()) if (!ids.has(id)) transport.removePeer(id);
+    // A joining node may get a snapshot from before its own addition: not a removal.
+    if (ids.has(this.d.selfId)) this.removed = false;
+    this.d.reads.onApplied();
+    this.d.logger.info({ index: s.metadata.index, term: s.metadata.term, bytes: s.data.byteLength }, 'installed snapshot from leader');
+  }
+
+  private membershipApplied(change: ConfChange, cs: ConfState): void {
+    const { transport, selfId } = this.d;
+    const isMember = cs.voters.includes(change.nodeId) || cs.learners.includes(change.nodeId);
+    const address = this.d.kv.member(change.nodeId);
+    if (isMember && address) transport.setPeer(change.nodeId, address.raftAddr);
+    if (isMember && change.nodeId === selfId) this.removed = false;
+    if (!isMember) {
+      transport.removePeer(change.nodeId);
+      if (change.nodeId === selfId) {
+        this.removed = true;
+        this.d.logger.warn('this node was removed from the cluster');
+      }
+    }
+    this.d.logger.info({ change: { type: change.type, nodeId: change.nodeId }, voters: cs.voters, learners: cs.learners }, 'membership changed');
+  }
+}
