@@ -45,6 +45,7 @@ export class Writer {
   }
 
   u8(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RaftError('CODEC', `u8 out of range: ${v}`);
     this.ensure(1);
     this.view.setUint8(this.pos, v);
     this.pos += 1;
@@ -153,7 +154,7 @@ function enumValue(v: number, max: number, what: string): number {
 // --- Entry -------------------------------------------------------------------------------
 
 export function writeEntry(w: Writer, e: Entry): void {
-  w.u8(e.type).u53(e.term).u53(e.index).bytes(e.data);
+  w.u8(enumValue(e.type, EntryType.ConfChange, 'entry type')).u53(e.term).u53(e.index).bytes(e.data);
 }
 
 export function readEntry(r: Reader): Entry {
@@ -193,6 +194,10 @@ export function decodeHardState(b: Uint8Array): HardState {
 // --- ConfState and ConfChange --------------------------------------------------------------
 
 function writeIds(w: Writer, ids: readonly number[]): void {
+  // Refuse what readIds would refuse: whatever is written must read back.
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] === 0 || (i > 0 && ids[i]! <= ids[i - 1]!)) throw new RaftError('CODEC', `node ids must be non-zero and distinct: ${ids.join(',')}`);
+  }
   w.u32(ids.length);
   for (const id of ids) w.u53(id);
 }
@@ -233,7 +238,9 @@ export function decodeConfState(b: Uint8Array): ConfState {
 }
 
 export function encodeConfChange(cc: ConfChange): Uint8Array {
-  return new Writer(32 + cc.context.byteLength).u8(cc.type).u53(cc.nodeId).bytes(cc.context).finish();
+  if (cc.nodeId === 0) throw new RaftError('CODEC', 'conf change names node id 0');
+  const type = enumValue(cc.type, ConfChangeType.AddVoter, 'conf change type');
+  return new Writer(32 + cc.context.byteLength).u8(type).u53(cc.nodeId).bytes(cc.context).finish();
 }
 
 export function decodeConfChange(b: Uint8Array): ConfChange {
@@ -278,7 +285,7 @@ export function decodeSnapshot(b: Uint8Array): Snapshot {
 // --- Message -----------------------------------------------------------------------------
 
 export function writeMessage(w: Writer, m: Message): void {
-  w.u8(m.type).u53(m.to).u53(m.from).u53(m.term).u53(m.logTerm).u53(m.index).u53(m.commit);
+  w.u8(enumValue(m.type, MESSAGE_TYPE_MAX, 'message type')).u53(m.to).u53(m.from).u53(m.term).u53(m.logTerm).u53(m.index).u53(m.commit);
   w.u8(m.reject ? 1 : 0).u53(m.rejectHint);
   w.u32(m.entries.length);
   for (const e of m.entries) writeEntry(w, e);

@@ -9,6 +9,7 @@ export type RaftErrorCode =
   | 'STEP_PEER_NOT_FOUND'
   | 'CONF_CHANGE_REJECTED'
   | 'INVALID_CONFIG'
+  | 'INVALID_ARGUMENT'
   | 'CODEC';
 
 export class RaftError extends Error {

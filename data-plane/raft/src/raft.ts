@@ -9,6 +9,7 @@
  * InstallSnapshot, learners, one-at-a-time membership changes, leader transfer (§3.10),
  * ReadIndex and lease reads (§6.4).
  */
+import { decodeConfChange } from './codec.js';
 import { applyConfChangeTo } from './conf-change.js';
 import { type RaftConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { assert, RaftError } from './errors.js';
@@ -19,6 +20,7 @@ import { ReadOnly } from './read-only.js';
 import { ProgressTracker } from './tracker.js';
 import {
   type ConfChange,
+  ConfChangeType,
   type ConfState,
   EMPTY_BYTES,
   type Entry,
@@ -62,6 +64,8 @@ export class Raft {
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
+  /** Ticks since the pending leader transfer started (its own clock: see handleTransferLeader). */
+  private transferElapsed = 0;
 
   constructor(config: RaftConfig) {
     this.cfg = resolveConfig(config);
@@ -124,8 +128,10 @@ export class Raft {
     if (this.electionElapsed >= this.cfg.electionTicks) {
       this.electionElapsed = 0;
       if (this.cfg.checkQuorum) this.step(message({ type: MessageType.CheckQuorum, from: this.id }));
-      // A transfer that did not finish within an election timeout is abandoned.
-      if (this.role === Role.Leader && this.leadTransferee !== NONE) this.leadTransferee = NONE;
+    }
+    // A transfer that did not finish within an election timeout is abandoned.
+    if (this.role === Role.Leader && this.leadTransferee !== NONE && ++this.transferElapsed >= this.cfg.electionTicks) {
+      this.leadTransferee = NONE;
     }
     if (this.role !== Role.Leader) return;
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
@@ -312,9 +318,11 @@ export class Raft {
         this.electionElapsed = 0;
         this.vote = m.from;
       }
-    } else {
+    } else if (this.term > 0) {
       this.send({ type: respType, to: m.from, term: this.term, reject: true });
     }
+    // At term 0 (only a pre-vote can be refused there) we have no term to reject with: stay
+    // silent, which the candidate cannot tell from a lost message.
   }
 
   private rejectLocal(m: Message, code: 'PROPOSAL_DROPPED' | 'CONF_CHANGE_REJECTED', why: string): void {
@@ -394,6 +402,15 @@ export class Raft {
       if (!this.committedEntryInCurrentTerm()) {
         return this.rejectLocal(m, 'CONF_CHANGE_REJECTED', 'leader has not committed an entry of its term yet');
       }
+      // Invalid changes never enter the log (they would be ignored at apply time anyway).
+      let why: string | null;
+      try {
+        why = this.checkConfChange(decodeConfChange(e.data));
+      } catch (err) {
+        if (!(err instanceof RaftError)) throw err;
+        why = err.message;
+      }
+      if (why !== null) return this.rejectLocal(m, 'CONF_CHANGE_REJECTED', why);
     }
     if (!this.appendEntries(m.entries)) {
       return this.rejectLocal(m, 'PROPOSAL_DROPPED', 'too many uncommitted bytes');
@@ -404,6 +421,12 @@ export class Raft {
 
   /** Checks a conf change before it is proposed (leader side), so invalid ones never enter the log. */
   checkConfChange(cc: ConfChange): string | null {
+    if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id && this.role === Role.Leader) {
+      // A leader that removes itself steps down when the change applies; if the remaining
+      // voters have not all learned of the commit by then, a two-voter cluster can be left
+      // with nobody able to win an election. Hand leadership over first.
+      return `node ${cc.nodeId} is the leader: transfer leadership before removing it`;
+    }
     const r = applyConfChangeTo(this.prs.confState(), cc);
     return r.ok ? null : r.reason;
   }
@@ -488,8 +511,10 @@ export class Raft {
       this.leadTransferee = NONE;
     }
     if (transferee === this.id) return;
-    // The transfer must finish within an election timeout (tickHeartbeat abandons it).
-    this.electionElapsed = 0;
+    // The transfer must finish within an election timeout (tickHeartbeat abandons it). Its
+    // clock is not electionElapsed: resetting that would postpone check-quorum, and a leader
+    // asked to transfer again and again could then outlive its lease.
+    this.transferElapsed = 0;
     this.leadTransferee = transferee;
     if (pr.match === this.log.lastIndex()) this.send({ type: MessageType.TimeoutNow, to: transferee });
     else this.sendAppend(transferee);
@@ -735,7 +760,19 @@ export class Raft {
     this.prs.applyConfState(r.next, this.log.lastIndex() + 1);
     if (this.role !== Role.Leader) return r.next;
     if (!this.prs.isVoter(this.id)) {
-      // A leader removed (or not a voter any more) steps down; the rest elect a new one.
+      // A leader removed (or not a voter any more) steps down. Proposals of its own removal
+      // are refused (checkConfChange), so this happens only when a node that had a removal of
+      // itself pending became leader. Hand over to the most caught-up voter if it has the
+      // whole log, so that it need not wait for an election timeout.
+      let best = NONE;
+      let bestMatch = -1;
+      this.prs.forEach((id, pr) => {
+        if (id !== this.id && this.prs.isVoter(id) && pr.match > bestMatch) {
+          best = id;
+          bestMatch = pr.match;
+        }
+      });
+      if (best !== NONE && bestMatch === this.log.lastIndex()) this.send({ type: MessageType.TimeoutNow, to: best });
       this.becomeFollower(this.term, NONE);
       return r.next;
     }

@@ -124,8 +124,13 @@ export class RawNode {
     this.raft.step(m);
   }
 
-  /** Requests a linearizable read; a ReadState with the same ctx appears in a later Ready. */
+  /**
+   * Requests a linearizable read; a ReadState with the same ctx appears in a later Ready.
+   * The context must be non-empty and unique among pending reads: the leader matches
+   * heartbeat acknowledgements to reads by it (an empty context means "no read").
+   */
   readIndex(ctx: Uint8Array): void {
+    if (ctx.byteLength === 0) throw new RaftError('INVALID_ARGUMENT', 'readIndex needs a non-empty request context');
     this.raft.step(message({ type: MessageType.ReadIndex, from: this.raft.id, context: ctx }));
   }
 
@@ -173,8 +178,9 @@ export class RawNode {
       committedEntries: r.log.nextCommittedEntries(),
       messages: r.msgs,
       readStates: r.readStates,
-      // Term and vote must be durable before we act on them; a new commit index need not.
-      mustSync: entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
+      // Term, vote, entries and an installed snapshot must be durable before the messages that
+      // promise them go out; a new commit index need not.
+      mustSync: entries.length > 0 || r.log.unstable.snapshot !== null || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
     };
     r.msgs = [];
     r.readStates = [];

@@ -7,7 +7,7 @@
 // newRaft/drain: a bare Raft for unit tests that drive single messages by hand.
 import {
   type ConfChange,
-  ConfChangeType,
+  type ConfChangeType,
   type ConfState,
   EMPTY_BYTES,
   type Entry,
@@ -69,6 +69,12 @@ export class TestCluster {
   sent: Message[] = [];
   /** Nodes that are down: they neither tick nor receive. */
   readonly down = new Set<number>();
+  /**
+   * Play the transport's part for snapshots: tell the sender whether each Snap message got
+   * through (reportSnapshot), as the real node's transport does. Off by default so tests can
+   * report by hand.
+   */
+  autoReportSnapshots = false;
   private readonly cut = new Set<string>();
 
   constructor(ids: number[], opts: Partial<RaftConfig> = {}, seed = 1, learners: number[] = []) {
@@ -81,6 +87,12 @@ export class TestCluster {
     const storage = new MemoryStorage();
     storage.applySnapshot({ metadata: { index: 1, term: 1, confState }, data: EMPTY_BYTES });
     return this.start(id, storage, confState, opts, seed, []);
+  }
+
+  /** Adds a node whose disk holds a snapshot at (1, 1), then entries of `setup.terms` (2, 3, ...). */
+  addWithLog(id: number, setup: RaftSetup): TestNode {
+    const storage = setupStorage(setup);
+    return this.start(id, storage, storage.snapshot().metadata.confState, setup.opts ?? {}, setup.seed ?? 1, []);
   }
 
   /** Adds a brand-new node with an empty disk (it learns everything from the leader). */
@@ -124,9 +136,11 @@ export class TestCluster {
     const old = this.get(id);
     const snap = old.storage.snapshot();
     const applied = decodeApplied(snap.data);
+    for (const m of this.queue) if (m.to === id) this.lost(m);
     this.queue = this.queue.filter((m) => m.to !== id);
     this.down.delete(id);
-    return this.start(id, old.storage, snap.metadata.confState, { ...old.opts, ...opts }, old.seed + 17, applied);
+    // Like a real node: the state machine is the snapshot, so the log is applied from after it.
+    return this.start(id, old.storage, snap.metadata.confState, { ...old.opts, ...opts }, old.seed + 17, applied, snap.metadata.index);
   }
 
   get(id: number): TestNode {
@@ -173,6 +187,7 @@ export class TestCluster {
   /** Stops a node (it no longer ticks, sends or receives). */
   stop(id: number): void {
     this.down.add(id);
+    for (const m of this.queue) if (m.to === id) this.lost(m);
     this.queue = this.queue.filter((m) => m.to !== id);
   }
 
@@ -201,6 +216,7 @@ export class TestCluster {
     for (const m of rd.messages) {
       this.sent.push(m);
       if (!this.blocked(m)) this.queue.push(m);
+      else this.lost(m);
     }
     for (const e of rd.committedEntries) {
       if (e.index <= tn.appliedIndex) continue;
@@ -230,9 +246,16 @@ export class TestCluster {
 
   /** Steps one message into its destination (if up), dropping it if blocked. */
   deliverMessage(m: Message): void {
-    if (this.blocked(m)) return;
+    if (this.blocked(m)) return this.lost(m);
     const to = this.nodes.get(m.to);
-    if (to) to.node.step(m);
+    if (!to) return this.lost(m);
+    to.node.step(m);
+    if (m.type === MessageType.Snap && this.autoReportSnapshots && !this.down.has(m.from)) this.nodes.get(m.from)?.node.reportSnapshot(m.to, true);
+  }
+
+  /** A message that will never arrive: a lost snapshot is reported to its sender. */
+  lost(m: Message): void {
+    if (m.type === MessageType.Snap && this.autoReportSnapshots && !this.down.has(m.from)) this.nodes.get(m.from)?.node.reportSnapshot(m.to, false);
   }
 
   /** Delivers the queued messages that match `pred` (one round); the rest stay queued. */
@@ -338,15 +361,22 @@ export interface RaftSetup {
   hardState?: { term: number; vote: number; commit: number };
   opts?: Partial<RaftConfig>;
   seed?: number;
+  /** The storage to fill (e.g. a subclass with injected faults); a new MemoryStorage if absent. */
+  storage?: MemoryStorage;
+}
+
+export function setupStorage(setup: RaftSetup): MemoryStorage {
+  const storage = setup.storage ?? new MemoryStorage();
+  const confState = { voters: setup.voters, learners: setup.learners ?? [] };
+  storage.applySnapshot({ metadata: { index: 1, term: 1, confState }, data: EMPTY_BYTES });
+  storage.append((setup.terms ?? []).map((term, i) => ent(2 + i, term, `${2 + i}@${term}`)));
+  if (setup.hardState) storage.setHardState(setup.hardState);
+  return storage;
 }
 
 /** A Raft whose MemoryStorage holds a snapshot at (1, 1) and then entries of `terms` (2, 3, ...). */
 export function newRaft(id: number, setup: RaftSetup): { r: Raft; storage: MemoryStorage } {
-  const storage = new MemoryStorage();
-  const confState = { voters: setup.voters, learners: setup.learners ?? [] };
-  storage.applySnapshot({ metadata: { index: 1, term: 1, confState }, data: EMPTY_BYTES });
-  storage.append((setup.terms ?? []).map((term, i) => ent(2 + i, term)));
-  if (setup.hardState) storage.setHardState(setup.hardState);
+  const storage = setupStorage(setup);
   const r = new Raft({
     id,
     electionTicks: 10,
@@ -395,6 +425,11 @@ export function msg(fields: Partial<Message> & Pick<Message, 'type'>): Message {
 
 export function types(ms: readonly Message[]): string[] {
   return ms.map((m) => `${MessageType[m.type]}->${m.to}`);
+}
+
+/** The terms of a log from firstIndex on, e.g. [1, 1, 2] (the snapshot's entry excluded). */
+export function logTerms(r: Raft): number[] {
+  return r.log.allEntries().map((e) => e.term);
 }
 
 /** Ticks a node until its randomized timeout fires (bounded), returning how many ticks it took. */
