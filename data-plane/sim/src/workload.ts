@@ -34,6 +34,16 @@ interface PendingRead {
   readonly done: () => void;
 }
 
+/** `fn` wrapped so that only its first call runs (an answer and a timeout may both fire). */
+function once(fn: () => void): () => void {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
+  };
+}
+
 export class Workload {
   readonly history: Operation<KvInput, KvOutput>[] = [];
   private readonly puts = new Map<string, PendingPut>();
@@ -78,12 +88,7 @@ export class Workload {
     if (result instanceof RaftError) return next();
     const op: Operation<KvInput, KvOutput> = { clientId: client, input: { kind: 'put', key, value }, call: this.clock.now, return: Infinity, output: UNKNOWN_OUTPUT };
     this.history.push(op);
-    let settled = false;
-    const done = (): void => {
-      if (settled) return;
-      settled = true;
-      next();
-    };
+    const done = once(next);
     this.puts.set(requestId, { op, node, incarnation: node.incarnation, done });
     this.clock.after(this.opts.timeoutMs, () => {
       if (this.puts.delete(requestId)) done(); // stays pending in the history
@@ -96,12 +101,7 @@ export class Workload {
     if (result instanceof RaftError) return next();
     const op: Operation<KvInput, KvOutput> = { clientId: client, input: { kind: 'get', key }, call: this.clock.now, return: Infinity, output: UNKNOWN_OUTPUT };
     this.history.push(op);
-    let settled = false;
-    const done = (): void => {
-      if (settled) return;
-      settled = true;
-      next();
-    };
+    const done = once(next);
     this.reads.set(ctx, { op, node, incarnation: node.incarnation, key, index: null, done });
     this.clock.after(this.opts.timeoutMs, () => {
       if (this.reads.delete(ctx)) done();
