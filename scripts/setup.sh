@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes a fresh clone ready for `npm test` / `npm run bench:*`: installs the npm dependencies
+# from the lockfile when they are missing or stale, and the system packages the tests run as
+# real peers (Debian's etcd-server) when they are missing and this user may install them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+if ! command -v etcd >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing etcd-server (a real peer for the benchmark and its smoke test)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server etcd-client
+  else
+    echo "setup: etcd is missing; install it with: sudo apt-get install -y etcd-server etcd-client" >&2
+    exit 1
+  fi
+fi
