@@ -78,6 +78,13 @@ module.exports = {
       to: { dependencyTypes: ['core'], path: '^(fs|net|dgram|http|http2|https|timers|child_process|worker_threads|os|crypto)(/|$)' },
     },
     {
+      name: 'protocol-is-isomorphic',
+      comment: 'protocol is shared by the node and the browser client: no Node.js built-ins.',
+      severity: 'error',
+      from: { path: '^data-plane/protocol/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
