@@ -1,9 +1,9 @@
 // The `intl` suite: SHA-256 + Ed25519 against published vectors, plus property tests.
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import fc from 'fast-check';
 import t from 'tap';
 import { intlSuite } from '../src/crypto/intl.js';
 import { CryptoError } from '../src/crypto/suite.js';
+import { suiteProperties } from './suite-properties.js';
 
 const hex = bytesToHex;
 
@@ -157,35 +157,4 @@ t.test('generateKeyPair uses fresh randomness by default', async (t) => {
   t.equal(hex(intlSuite.publicKeyOf(a.privateKey)), hex(a.publicKey));
 });
 
-const seed = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const message = fc.uint8Array({ minLength: 0, maxLength: 256 });
-
-t.test('property: sign/verify round trip for random keys and messages', async (t) => {
-  fc.assert(
-    fc.property(seed, message, (s, m) => {
-      const { privateKey, publicKey } = intlSuite.generateKeyPair(() => s);
-      const sig = intlSuite.sign(privateKey, m);
-      return sig.length === intlSuite.signatureBytes && intlSuite.verify(publicKey, m, sig);
-    }),
-    { numRuns: 100 },
-  );
-  t.pass('round trip holds');
-});
-
-t.test('property: any single-bit flip in message or signature fails verification', async (t) => {
-  fc.assert(
-    fc.property(seed, message.filter((m) => m.length > 0), fc.nat(), fc.nat(), (s, m, msgBit, sigBit) => {
-      const { privateKey, publicKey } = intlSuite.generateKeyPair(() => s);
-      const sig = intlSuite.sign(privateKey, m);
-      const m2 = Uint8Array.from(m);
-      const mb = msgBit % (m.length * 8);
-      m2[mb >> 3]! ^= 1 << (mb & 7);
-      const sig2 = Uint8Array.from(sig);
-      const sb = sigBit % (sig.length * 8);
-      sig2[sb >> 3]! ^= 1 << (sb & 7);
-      return !intlSuite.verify(publicKey, m2, sig) && !intlSuite.verify(publicKey, m, sig2);
-    }),
-    { numRuns: 100 },
-  );
-  t.pass('bit flips are rejected');
-});
+suiteProperties(t, intlSuite, { seedBytes: 32, numRuns: 100 });

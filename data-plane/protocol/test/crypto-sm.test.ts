@@ -1,7 +1,6 @@
 // The `sm` suite: SM3 + SM2 (with Z_A preprocessing) against published vectors, cross-checks
 // against independent implementations (sm-crypto-v2's sm2, Node's OpenSSL), and property tests.
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import fc from 'fast-check';
 import * as nodeCrypto from 'node:crypto';
 import { sm2 as smCryptoSm2 } from 'sm-crypto-v2';
 import t from 'tap';
@@ -14,6 +13,7 @@ import {
   smSuite,
 } from '../src/crypto/sm.js';
 import { CryptoError } from '../src/crypto/suite.js';
+import { suiteProperties } from './suite-properties.js';
 
 const hex = bytesToHex;
 
@@ -219,35 +219,4 @@ t.test('SM2: interoperates with Node/OpenSSL SM2', { skip: opensslSm2 ? false : 
   }
 });
 
-const message = fc.uint8Array({ minLength: 0, maxLength: 256 });
-const keySeed = fc.uint8Array({ minLength: 48, maxLength: 48 });
-
-t.test('property: sign/verify round trip for random keys and messages', async (t) => {
-  fc.assert(
-    fc.property(keySeed, message, (s, m) => {
-      const { privateKey, publicKey } = smSuite.generateKeyPair(() => s);
-      const sig = smSuite.sign(privateKey, m);
-      return sig.length === smSuite.signatureBytes && smSuite.verify(publicKey, m, sig);
-    }),
-    { numRuns: 50 },
-  );
-  t.pass('round trip holds');
-});
-
-t.test('property: any single-bit flip in message or signature fails verification', async (t) => {
-  fc.assert(
-    fc.property(keySeed, message.filter((m) => m.length > 0), fc.nat(), fc.nat(), (s, m, msgBit, sigBit) => {
-      const { privateKey, publicKey } = smSuite.generateKeyPair(() => s);
-      const sig = smSuite.sign(privateKey, m);
-      const m2 = Uint8Array.from(m);
-      const mb = msgBit % (m.length * 8);
-      m2[mb >> 3]! ^= 1 << (mb & 7);
-      const sig2 = Uint8Array.from(sig);
-      const sb = sigBit % (sig.length * 8);
-      sig2[sb >> 3]! ^= 1 << (sb & 7);
-      return !smSuite.verify(publicKey, m2, sig) && !smSuite.verify(publicKey, m, sig2);
-    }),
-    { numRuns: 50 },
-  );
-  t.pass('bit flips are rejected');
-});
+suiteProperties(t, smSuite, { seedBytes: 48, numRuns: 50 });
