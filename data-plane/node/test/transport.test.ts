@@ -3,7 +3,6 @@
 import { connect, type Socket } from 'node:net';
 import { encodeMessages, type Message, message, MessageType } from '@konsortium/raft';
 import t from 'tap';
-import { encodeBatch } from '../src/transport/batch-codec.js';
 import { FrameDecoder, FrameError, frameHeader } from '../src/transport/frame.js';
 import { encodeHello } from '../src/transport/handshake.js';
 import { RaftTransport } from '../src/transport/raft-transport.js';
@@ -83,17 +82,6 @@ t.test('frame decoder reassembles frames across chunk boundaries and refuses ove
   t.same(out, ['abc', 'hello']);
   t.same(d.push(stream).map(String), ['abc', 'hello'], 'two frames in one chunk');
   t.throws(() => new FrameDecoder(10).push(frameHeader(11)), FrameError);
-});
-
-t.test('the presized batch encoder matches the core codec byte for byte', async (t) => {
-  const snap = { metadata: { index: 10, term: 2, confState: { voters: [3, 1, 2], learners: [4] } }, data: Buffer.alloc(1000, 3) };
-  const batch = [
-    app(1, 2, 1, 'a'.repeat(5000)),
-    message({ type: MessageType.Heartbeat, from: 1, to: 2, term: 3, commit: 9, context: Buffer.from('ctx') }),
-    message({ type: MessageType.Snap, from: 1, to: 2, term: 3, snapshot: snap }),
-  ];
-  t.same(Buffer.from(encodeBatch(batch)), Buffer.from(encodeMessages(batch)));
-  t.same(Buffer.from(encodeBatch([])), Buffer.from(encodeMessages([])));
 });
 
 t.test('messages reach the peer, in order, batched into few frames', async (t) => {

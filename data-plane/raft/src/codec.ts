@@ -318,8 +318,20 @@ export function readMessage(r: Reader): Message {
   return { type, to, from, term, logTerm, index, entries, commit, reject, rejectHint, snapshot, context };
 }
 
+/**
+ * An upper bound of a message's encoded size, so that encoders allocate once: a large append
+ * batch would otherwise be copied several times as the buffer doubles (hot path).
+ */
+function maxEncodedBytes(m: Message): number {
+  let n = 96 + m.context.byteLength;
+  for (const e of m.entries) n += 24 + e.data.byteLength;
+  const s = m.snapshot;
+  if (s) n += 64 + 8 * (s.metadata.confState.voters.length + s.metadata.confState.learners.length) + s.data.byteLength;
+  return n;
+}
+
 export function encodeMessage(m: Message): Uint8Array {
-  const w = new Writer(128);
+  const w = new Writer(maxEncodedBytes(m));
   writeMessage(w, m);
   return w.finish();
 }
@@ -333,7 +345,9 @@ export function decodeMessage(b: Uint8Array): Message {
 
 /** Several messages in one frame (the transport batches per peer). */
 export function encodeMessages(ms: readonly Message[]): Uint8Array {
-  const w = new Writer(256);
+  let size = 4;
+  for (const m of ms) size += maxEncodedBytes(m);
+  const w = new Writer(size);
   w.u32(ms.length);
   for (const m of ms) writeMessage(w, m);
   return w.finish();

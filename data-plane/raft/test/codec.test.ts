@@ -24,6 +24,8 @@ import {
   MessageType,
   RaftError,
   type Snapshot,
+  Writer,
+  writeMessage,
 } from '../src/index.js';
 
 t.test('message round-trips and decoding is strict', async (t) => {
@@ -204,4 +206,19 @@ t.test('decoded byte fields are views into the input (documented: no copy)', asy
   const m = decodeMessage(b);
   b[b.length - 1] = 9;
   t.same(Array.from(m.context), [7, 9]);
+});
+
+t.test('presized batch encoding is byte for byte what a growing buffer writes, and round-trips', async (t) => {
+  const snap = { metadata: { index: 10, term: 2, confState: { voters: [3, 1, 2], learners: [4] } }, data: new Uint8Array(1000).fill(3) };
+  const batch = [
+    message({ type: MessageType.App, from: 1, to: 2, term: 3, index: 0, entries: [{ term: 3, index: 1, type: EntryType.Normal, data: new TextEncoder().encode('a'.repeat(5000)) }] }),
+    message({ type: MessageType.Heartbeat, from: 1, to: 2, term: 3, commit: 9, context: new TextEncoder().encode('ctx') }),
+    message({ type: MessageType.Snap, from: 1, to: 2, term: 3, snapshot: snap }),
+  ];
+  const grown = new Writer(1);
+  grown.u32(batch.length);
+  for (const m of batch) writeMessage(grown, m);
+  t.same(Buffer.from(encodeMessages(batch)), Buffer.from(grown.finish()));
+  t.same(decodeMessages(encodeMessages(batch)).map((m) => m.type), batch.map((m) => m.type));
+  t.same(Buffer.from(encodeMessages([])), Buffer.from(new Writer(1).u32(0).finish()));
 });

@@ -7,10 +7,9 @@
  * what matters. Snapshot messages are reported to the core as sent or failed.
  */
 import { connect, type Socket } from 'node:net';
-import { type Message, MessageType, type NodeId } from '@konsortium/raft';
+import { encodeMessages, type Message, MessageType, type NodeId } from '@konsortium/raft';
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../addresses.js';
-import { encodeBatch } from './batch-codec.js';
 import { FrameDecoder, frameHeader } from './frame.js';
 import { decodeWelcome, encodeHello, MAX_HANDSHAKE_BYTES } from './handshake.js';
 import type { LogLimiter } from './log-limiter.js';
@@ -242,7 +241,7 @@ export class PeerConnection {
 
   /** Encodes a batch as few frames as fit the limit; drops (and reports) a single message too large to send. */
   private encodeFrames(batch: readonly Message[]): Uint8Array[] {
-    const payload = encodeBatch(batch);
+    const payload = encodeMessages(batch);
     if (payload.byteLength <= this.limits.maxFrameBytes) return [payload];
     if (batch.length === 1) {
       const m = batch[0]!;
