@@ -616,7 +616,7 @@ export class Raft {
     if (this.cfg.readOnlyOption !== 'safe' || m.context.length === 0) return;
     const acks = this.readOnly.recvAck(m.from, m.context);
     if (!acks) return;
-    if (this.prs.voters.filter((id) => acks.has(id)).length < Math.floor(this.prs.voters.length / 2) + 1) return;
+    if (!this.prs.isQuorum(acks)) return;
     for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(rs.request, rs.index);
   }
 

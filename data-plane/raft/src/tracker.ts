@@ -4,7 +4,7 @@
  */
 import { assert } from './errors.js';
 import { Progress } from './progress.js';
-import { committedIndex, voteResult, type VoteResult } from './quorum.js';
+import { committedIndex, majority, voteResult, type VoteResult } from './quorum.js';
 import type { ConfState, NodeId } from './types.js';
 
 export class ProgressTracker {
@@ -70,11 +70,14 @@ export class ProgressTracker {
     return { granted, rejected, result: voteResult(this.voters, this.votes) };
   }
 
+  /** True if `members` include a majority of the voters. */
+  isQuorum(members: ReadonlySet<NodeId>): boolean {
+    return this.voters.filter((id) => members.has(id)).length >= majority(this.voters.length);
+  }
+
   /** True if a quorum of voters has been heard from recently (self counts as active). */
   quorumActive(self: NodeId): boolean {
-    const votes = new Map<NodeId, boolean>();
-    for (const id of this.voters) votes.set(id, id === self || (this.progress.get(id)?.recentActive ?? false));
-    return voteResult(this.voters, votes) === 1;
+    return this.isQuorum(new Set(this.voters.filter((id) => id === self || (this.progress.get(id)?.recentActive ?? false))));
   }
 
   forEach(fn: (id: NodeId, pr: Progress) => void): void {

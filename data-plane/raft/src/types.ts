@@ -172,16 +172,6 @@ export function isLocalMessage(type: MessageType): boolean {
   );
 }
 
-export function isResponseMessage(type: MessageType): boolean {
-  return (
-    type === MessageType.AppResp ||
-    type === MessageType.VoteResp ||
-    type === MessageType.HeartbeatResp ||
-    type === MessageType.Unreachable ||
-    type === MessageType.PreVoteResp
-  );
-}
-
 /** Builds a message with every field defaulted, so call sites name only what matters. */
 export function message(fields: Partial<Message> & Pick<Message, 'type'>): Message {
   return {
