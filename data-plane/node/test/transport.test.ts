@@ -2,7 +2,7 @@
 // and what happens to oversized frames, garbage and invalid messages (nothing reaches the node).
 import { connect, type Socket } from 'node:net';
 import { encodeMessages, type Message, message, MessageType } from '@konsortium/raft';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { FrameDecoder, FrameError, frameHeader } from '../src/transport/frame.js';
 import { encodeHello } from '../src/transport/handshake.js';
 import { RaftTransport } from '../src/transport/raft-transport.js';
@@ -31,6 +31,18 @@ async function endpoint(id: number, clusterId = 'c1', port = 0, limits = {}): Pr
   ep.transport = transport;
   ep.addr = advertised;
   return ep;
+}
+
+/** Endpoints 1 and 2, with 1 knowing 2's address; both closed when the test ends. */
+async function connectedPair(t: Test): Promise<{ a: Endpoint; b: Endpoint }> {
+  const a = await endpoint(1);
+  const b = await endpoint(2);
+  t.teardown(async () => {
+    await a.transport.close();
+    await b.transport.close();
+  });
+  a.transport.setPeer(2, b.addr);
+  return { a, b };
 }
 
 function app(from: number, to: number, index: number, data = 'x'): Message {
@@ -85,13 +97,7 @@ t.test('frame decoder reassembles frames across chunk boundaries and refuses ove
 });
 
 t.test('messages reach the peer, in order, batched into few frames', async (t) => {
-  const a = await endpoint(1);
-  const b = await endpoint(2);
-  t.teardown(async () => {
-    await a.transport.close();
-    await b.transport.close();
-  });
-  a.transport.setPeer(2, b.addr);
+  const { a, b } = await connectedPair(t);
   // The first send connects; wait until messages flow, then count frames for a burst.
   a.transport.send([app(1, 2, 1)]);
   await waitFor('first message', () => b.received.length === 1);
@@ -106,13 +112,7 @@ t.test('messages reach the peer, in order, batched into few frames', async (t) =
 });
 
 t.test('a snapshot message is reported sent', async (t) => {
-  const a = await endpoint(1);
-  const b = await endpoint(2);
-  t.teardown(async () => {
-    await a.transport.close();
-    await b.transport.close();
-  });
-  a.transport.setPeer(2, b.addr);
+  const { a, b } = await connectedPair(t);
   const snap = { metadata: { index: 10, term: 1, confState: { voters: [1, 2], learners: [] } }, data: Buffer.alloc(100_000, 7) };
   a.transport.send([message({ type: MessageType.Snap, from: 1, to: 2, term: 1, snapshot: snap })]);
   await waitFor('snapshot delivered', () => b.received.length === 1);
