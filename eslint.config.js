@@ -3,22 +3,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const pureRaftRestrictions = {
+/** No clock, timers, environment or randomness: time and randomness come in as inputs. */
+const pureRestrictions = (what) => ({
   'no-restricted-globals': [
     'error',
-    { name: 'setTimeout', message: 'data-plane/raft is pure: time comes in as ticks.' },
-    { name: 'setInterval', message: 'data-plane/raft is pure: time comes in as ticks.' },
-    { name: 'setImmediate', message: 'data-plane/raft is pure.' },
-    { name: 'performance', message: 'data-plane/raft is pure: no clock.' },
-    { name: 'process', message: 'data-plane/raft is pure: no environment.' },
+    { name: 'setTimeout', message: `${what} is pure: time comes in as an input.` },
+    { name: 'setInterval', message: `${what} is pure: time comes in as an input.` },
+    { name: 'setImmediate', message: `${what} is pure.` },
+    { name: 'performance', message: `${what} is pure: no clock.` },
+    { name: 'process', message: `${what} is pure: no environment.` },
   ],
   'no-restricted-properties': [
     'error',
-    { object: 'Math', property: 'random', message: 'data-plane/raft takes randomness as an injected Random.' },
-    { object: 'Date', property: 'now', message: 'data-plane/raft is pure: no clock.' },
+    { object: 'Math', property: 'random', message: `${what} takes randomness as an input.` },
+    { object: 'Date', property: 'now', message: `${what} is pure: no clock.` },
   ],
-  'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date']", message: 'data-plane/raft is pure: no clock.' }],
-};
+  'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date']", message: `${what} is pure: no clock.` }],
+});
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.tap/**', 'coverage/**'] },
@@ -37,7 +38,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  { files: ['data-plane/raft/src/**/*.ts', 'data-plane/sim/src/**/*.ts'], rules: pureRaftRestrictions },
+  { files: ['data-plane/raft/src/**/*.ts', 'data-plane/sim/src/**/*.ts'], rules: pureRestrictions('consensus code') },
+  // Execution must be deterministic: contracts and the executor take time from the block only.
+  { files: ['data-plane/contracts/src/**/*.ts', 'data-plane/ledger/src/**/*.ts'], rules: pureRestrictions('execution (ledger and contracts)') },
   {
     // tap's t.test() returns a promise that tap itself tracks.
     files: ['**/test/**/*.ts'],

@@ -66,6 +66,8 @@ export interface KonsortiumClusterOptions {
   keep?: boolean;
   /** Bound on `start()` waiting for a ready leader (default 30 s). */
   readyTimeoutMs?: number;
+  /** Where a node reports its Raft status (default /v1/status; a ledger node has one per channel). */
+  statusPath?: string;
 }
 
 /** The repository root: the nearest ancestor of this module holding data-plane/node. */
@@ -195,9 +197,10 @@ export class KonsortiumCluster {
   }
 
   async status(id: number, timeoutMs = 1000): Promise<NodeStatus> {
-    const r = await httpJson('GET', this.url(id, '/v1/status'), undefined, timeoutMs);
+    const path = this.opts.statusPath ?? '/v1/status';
+    const r = await httpJson('GET', this.url(id, path), undefined, timeoutMs);
     const s = r.status === 200 ? toStatus(r.json) : undefined;
-    if (!s) throw new Error(`node ${id} /v1/status: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+    if (!s) throw new Error(`node ${id} ${path}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
     return s;
   }
 

@@ -26,7 +26,18 @@ export type NodeErrorCode =
   | 'MEMBER_NOT_FOUND'
   | 'NOT_CAUGHT_UP'
   | 'CONF_CHANGE_REJECTED'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** The service is starting or cannot serve right now; retry. */
+  | 'UNAVAILABLE'
+  | 'CHANNEL_NOT_FOUND'
+  | 'TX_NOT_FOUND'
+  | 'BLOCK_NOT_FOUND'
+  /** The height asked for is not (or no longer) kept by this node. */
+  | 'HEIGHT_NOT_AVAILABLE'
+  /** No valid bearer token. */
+  | 'UNAUTHORIZED'
+  /** The token is valid but does not allow this. */
+  | 'FORBIDDEN';
 
 const HTTP_STATUS: Record<NodeErrorCode, number> = {
   NOT_LEADER: 503,
@@ -44,6 +55,13 @@ const HTTP_STATUS: Record<NodeErrorCode, number> = {
   NOT_CAUGHT_UP: 409,
   CONF_CHANGE_REJECTED: 409,
   INVALID_ARGUMENT: 400,
+  UNAVAILABLE: 503,
+  CHANNEL_NOT_FOUND: 404,
+  TX_NOT_FOUND: 404,
+  BLOCK_NOT_FOUND: 404,
+  HEIGHT_NOT_AVAILABLE: 404,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
 };
 
 export class NodeError extends Error {

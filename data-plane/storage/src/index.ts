@@ -15,3 +15,16 @@ export {
   type WalStats,
 } from './wal.js';
 export { type SnapshotFileInfo, Snapshotter, type SnapshotterOptions } from './snapshotter.js';
+export { LedgerStore } from './ledger/ledger-store.js';
+export { LedgerStoreError, type LedgerStoreErrorCode } from './ledger/errors.js';
+export {
+  type CommitInput,
+  type LedgerHead,
+  type LedgerStoreOptions,
+  MAX_KEY_BYTES,
+  type PreparedState,
+  type TxIndexEntry,
+  type TxLocation,
+} from './ledger/types.js';
+export { type SmtAddedKey, type SmtLookup, type SmtNodeSource, type SmtUpdate, SparseMerkleTree } from './ledger/smt.js';
+export { decodeLedgerSnapshot, encodeLedgerSnapshot, type LedgerSnapshot, type SnapshotNonce, type SnapshotTx } from './ledger/snapshot-format.js';

@@ -33,6 +33,13 @@ export const USAGE = `usage: node data-plane/node/dist/main.js --id N --data-dir
   --snapshot-keep-entries N
                           log entries kept behind a snapshot for slow followers (default ${NODE_DEFAULTS.snapshotKeepEntries})
   --max-frame-bytes N     largest transport frame, so largest snapshot (default 128 MiB)
+  --channel FILE          serve a ledger channel described by this genesis JSON; repeat per channel.
+                          The node must be one of the genesis nodes. Without --channel the node
+                          is a plain replicated key-value store (/v1/kv)
+  --node-key FILE         the node's private keys, JSON {"intl"|"gost"|"sm": "<hex>"} (with --channel)
+  --auth-jwks URL|FILE    check callers' bearer JWTs against this JWKS (EdDSA); without it the API is open
+  --auth-issuer ISS       expected "iss" of tokens (default "konsortium")
+  --auth-audience AUD     expected "aud" of tokens (default "konsortium-node")
   --log-level LEVEL       fatal|error|warn|info|debug|trace (default info)
   --no-fsync              UNSAFE, tests only: do not fsync the WAL or snapshots
   --help                  this text`;
@@ -53,6 +60,10 @@ export interface CliConfig {
   readonly maxFrameBytes: number | undefined;
   readonly logLevel: string;
   readonly fsync: boolean;
+  /** Genesis files of the channels to serve (empty: a plain KV node). */
+  readonly channels: string[];
+  readonly nodeKeyFile: string | undefined;
+  readonly auth: { readonly jwks: string; readonly issuer: string; readonly audience: string } | null;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -101,6 +112,11 @@ export function parseCli(argv: readonly string[]): CliConfig | null {
         'snapshot-keep-entries': { type: 'string' },
         'max-frame-bytes': { type: 'string' },
         'log-level': { type: 'string' },
+        channel: { type: 'string', multiple: true },
+        'node-key': { type: 'string' },
+        'auth-jwks': { type: 'string' },
+        'auth-issuer': { type: 'string' },
+        'auth-audience': { type: 'string' },
         'no-fsync': { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -135,7 +151,18 @@ export function parseCli(argv: readonly string[]): CliConfig | null {
   const logLevel = values['log-level'] ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join('|')}`);
   const maxFrame = values['max-frame-bytes'];
+  const channels = values.channel ?? [];
+  const nodeKeyFile = values['node-key'];
+  if (channels.length > 0 && nodeKeyFile === undefined) throw new UsageError('--channel needs --node-key (the key the node signs blocks with)');
+  if (channels.length === 0 && nodeKeyFile !== undefined) throw new UsageError('--node-key is only used with --channel');
+  const jwks = values['auth-jwks'];
+  if (jwks === undefined && (values['auth-issuer'] !== undefined || values['auth-audience'] !== undefined)) {
+    throw new UsageError('--auth-issuer and --auth-audience need --auth-jwks');
+  }
   return {
+    channels,
+    nodeKeyFile,
+    auth: jwks === undefined ? null : { jwks, issuer: values['auth-issuer'] ?? 'konsortium', audience: values['auth-audience'] ?? 'konsortium-node' },
     id,
     dataDir,
     raftAddr,

@@ -19,11 +19,37 @@ import { kvRoutes } from './routes/kv.js';
 import { membersRoutes } from './routes/members.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { statusRoutes } from './routes/status.js';
+import type { ChannelHost } from '../ledger/channel-host.js';
+import type { Readiness } from '../runtime/node.js';
+import { ADMIN_ROLES, type AuthVerifier, requireCaller } from './auth.js';
+import { blockRoutes } from './routes/ledger/blocks.js';
+import { channelRoutes } from './routes/ledger/channels.js';
+import { eventRoutes } from './routes/ledger/events.js';
+import { stateRoutes } from './routes/ledger/state.js';
+import { bulkSubmitRoutes, txRoutes } from './routes/ledger/txs.js';
+
+/** Ready when the KV node is, and every channel is (each has a leader and has replayed its log). */
+function readinessOf(o: HttpApiOptions): Readiness {
+  if (o.node !== undefined) {
+    const r = o.node.readiness();
+    if (!r.ready) return r;
+  }
+  for (const c of o.channels?.list() ?? []) {
+    const r = c.node.readiness();
+    if (!r.ready) return { ready: false, reason: `channel ${c.name}: ${r.reason}` };
+  }
+  return { ready: true, reason: 'ok' };
+}
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface HttpApiOptions {
-  readonly node: NodeApi;
+  /** The KV node (a node without channels); its routes live under /v1. */
+  readonly node?: NodeApi;
+  /** Channels served by a ledger node; their routes live under /v1/channels/:channel. */
+  readonly channels?: ChannelHost;
+  /** JWT verification of callers; null or absent: the API is open. */
+  readonly auth?: AuthVerifier | null;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
   readonly limits?: Partial<HttpLimits>;
@@ -65,11 +91,41 @@ export async function build(options: HttpApiOptions): Promise<HttpApp> {
     done();
   });
 
-  await app.register(healthRoutes, { node: options.node });
-  await app.register(metricsRoutes, { metrics: options.metrics });
-  await app.register(statusRoutes, { node: options.node });
-  await app.register(kvRoutes, { node: options.node, limits });
-  await app.register(membersRoutes, { node: options.node });
-  await app.register(adminRoutes, { node: options.node });
+  const auth = options.auth ?? null;
+  await app.register(healthRoutes, { readiness: () => readinessOf(options) });
+  await app.register(metricsRoutes, {
+    registries: () => [options.metrics.registry, ...(options.channels?.list() ?? []).filter((c) => c.node.metrics !== options.metrics).map((c) => c.node.metrics.registry)],
+  });
+  const node = options.node;
+  if (node !== undefined) {
+    await app.register(statusRoutes, { node, prefix: '/v1' });
+    await app.register(kvRoutes, { node, limits });
+    await app.register(membersRoutes, { node, prefix: '/v1' });
+    await app.register(adminRoutes, { node, prefix: '/v1' });
+  }
+  const channels = options.channels;
+  if (channels !== undefined) {
+    await app.register(async (reader) => {
+      reader.addHook('onRequest', requireCaller(auth));
+      await reader.register(channelRoutes, { channels });
+      await reader.register(txRoutes, { channels });
+      await reader.register(blockRoutes, { channels });
+      await reader.register(stateRoutes, { channels });
+      await reader.register(eventRoutes, { channels });
+    });
+    await app.register(bulkSubmitRoutes, { channels, auth, bulkBodyLimitBytes: limits.bulkBodyLimitBytes });
+    // Each channel's Raft group has its own status and membership, under its prefix; admin only.
+    for (const c of channels.list()) {
+      await app.register(
+        async (admin) => {
+          admin.addHook('onRequest', requireCaller(auth, ADMIN_ROLES));
+          await admin.register(statusRoutes, { node: c.node });
+          await admin.register(membersRoutes, { node: c.node });
+          await admin.register(adminRoutes, { node: c.node });
+        },
+        { prefix: `/v1/channels/${c.name}/admin` },
+      );
+    }
+  }
   return app;
 }

@@ -25,10 +25,13 @@ export interface HttpLimits {
   readonly maxKeyBytes: number;
   /** Largest value, in UTF-8 bytes (413 VALUE_TOO_LARGE beyond). */
   readonly maxValueBytes: number;
+  /** Largest bulk transaction submission (application/octet-stream). */
+  readonly bulkBodyLimitBytes: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   bodyLimitBytes: 256 * 1024,
   maxKeyBytes: 256,
   maxValueBytes: 64 * 1024,
+  bulkBodyLimitBytes: 64 * 1024 * 1024,
 };

@@ -12,6 +12,7 @@ export const ErrorBody = Type.Object({
   code: Type.String(),
   message: Type.String(),
   leaderId: Type.Optional(Type.Integer({ minimum: 0 })),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
 /** Error responses every route may give. */

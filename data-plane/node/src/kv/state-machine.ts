@@ -7,6 +7,7 @@ import { type ConfChange, ConfChangeType, type ConfState, type NodeId } from '@k
 import { decodeCommand, OP_PUT } from './command.js';
 import { decodeMemberContext, type Member, type MemberAddress } from './members.js';
 import type { KvRecord, PutResult } from './record.js';
+import type { EntryExtension } from '../ledger/raft-handle.js';
 import { decodeKvSnapshot, encodeKvSnapshot, type KvSnapshotView } from './snapshot-format.js';
 
 export type { KvRecord, PutResult } from './record.js';
@@ -16,6 +17,8 @@ export class KvStateMachine {
   private members = new Map<NodeId, MemberAddress>();
   /** Index of the last entry (or snapshot) applied. */
   appliedIndex = 0;
+  /** A replicated service sharing this log (a channel ledger): it gets the entries it claims. */
+  extension: EntryExtension | null = null;
 
   get(key: string): KvRecord | undefined {
     return this.data.get(key);
@@ -34,9 +37,13 @@ export class KvStateMachine {
   }
 
   /** Applies a normal entry. Returns what a put did, or null for no-ops and unknown commands. */
-  applyEntry(index: number, data: Uint8Array): PutResult | null {
+  applyEntry(index: number, data: Uint8Array, term = 0): PutResult | null {
     this.appliedIndex = index;
     if (data.byteLength === 0) return null; // a leader's no-op
+    if (this.extension !== null && this.extension.claims(data)) {
+      this.extension.applyEntry(index, term, data);
+      return null;
+    }
     const cmd = decodeCommand(data);
     if (cmd === null || cmd.op !== OP_PUT) return null;
     this.data.set(cmd.key, { value: cmd.value, revision: index, keyBytes: cmd.keyBytes, valueBytes: cmd.valueBytes });

@@ -22,6 +22,7 @@ import type { NodeMetrics } from '../metrics.js';
 import type { RaftTransport } from '../transport/raft-transport.js';
 import type { ProposalWaiters } from './proposals.js';
 import type { ReadBatcher } from './read-batcher.js';
+import { splitSnapshot } from './snapshot-envelope.js';
 
 export interface ApplierDeps {
   readonly selfId: NodeId;
@@ -56,11 +57,12 @@ export class Applier {
         this.membershipApplied(change, confState);
         waiters.applied(e.index, e.term, null);
       } else {
-        const result = kv.applyEntry(e.index, e.data);
+        const result = kv.applyEntry(e.index, e.data, e.term);
         if (waiters.size > 0) waiters.applied(e.index, e.term, result);
       }
     }
     if (applied === 0) return;
+    kv.extension?.afterApply();
     this.d.metrics.appliedEntries.inc(applied);
     this.d.reads.onApplied();
   }
@@ -80,9 +82,11 @@ export class Applier {
   }
 
   /** Replaces the state with a snapshot received from the leader (already persisted). */
-  installSnapshot(s: Snapshot): void {
+  async installSnapshot(s: Snapshot): Promise<void> {
     const { kv, transport } = this.d;
-    kv.restore(s.metadata.index, s.data);
+    const parts = splitSnapshot(s.data);
+    if (kv.extension !== null && parts.extension !== null) await kv.extension.restore(s.metadata.index, parts.extension);
+    kv.restore(s.metadata.index, parts.kv);
     this.d.waiters.skippedTo(s.metadata.index);
     const ids = new Set([...s.metadata.confState.voters, ...s.metadata.confState.learners]);
     for (const m of kv.memberList()) if (ids.has(m.id)) transport.setPeer(m.id, m.raftAddr);

@@ -25,6 +25,8 @@ import { Snapshotter, Wal } from '@konsortium/storage';
 import type { Logger } from 'pino';
 import { KvStateMachine } from '../kv/state-machine.js';
 import type { Member } from '../kv/members.js';
+import type { EntryExtension } from '../ledger/raft-handle.js';
+import { splitSnapshot } from './snapshot-envelope.js';
 
 export class BootError extends Error {
   constructor(message: string) {
@@ -41,6 +43,8 @@ export interface BootOptions {
   readonly peers: readonly Member[];
   readonly fsync: boolean;
   readonly logger: Logger;
+  /** A replicated service on this log (a channel ledger); its snapshot part is restored here. */
+  readonly extension?: EntryExtension | null;
 }
 
 export interface DurableState {
@@ -97,9 +101,12 @@ export async function openDurableState(o: BootOptions): Promise<DurableState> {
   }
 
   const kv = new KvStateMachine();
+  kv.extension = o.extension ?? null;
   const storage = new MemoryStorage();
   if (snapshot !== null) {
-    kv.restore(snapshot.metadata.index, snapshot.data);
+    const parts = splitSnapshot(snapshot.data);
+    if (kv.extension !== null && parts.extension !== null) await kv.extension.restore(snapshot.metadata.index, parts.extension);
+    kv.restore(snapshot.metadata.index, parts.kv);
     storage.applySnapshot(snapshot);
   }
   const snapIndex = snapshot?.metadata.index ?? 0;

@@ -48,6 +48,7 @@ import { ReadBatcher } from './read-batcher.js';
 import { SnapshotManager } from './snapshots.js';
 import { buildStatus, type NodeStatus, ROLE_NAMES } from './status.js';
 import { parseHostPort } from '../addresses.js';
+import type { RaftHandle } from '../ledger/raft-handle.js';
 
 export type Consistency = 'linearizable' | 'serializable';
 
@@ -114,6 +115,7 @@ export class KonsortiumNode {
       self: { id: opts.id, clusterId: opts.clusterId, raftAddr: opts.raftAddr },
       logger: this.logger.child({ component: 'transport' }),
       limits: opts.transportLimits,
+      ...(opts.raftServer === undefined ? {} : { sharedServer: opts.raftServer }),
     });
     const scheduleReady = (): void => this.scheduleReady();
     this.puts = new PutBatcher({
@@ -178,7 +180,7 @@ export class KonsortiumNode {
   static async open(options: NodeOptions & { metrics?: NodeMetrics }): Promise<KonsortiumNode> {
     const opts = resolveNodeOptions(options);
     if (parseHostPort(opts.raftAddr) === null) throw new RangeError(`raftAddr must be host:port, got ${opts.raftAddr}`);
-    const d = await openDurableState({ ...opts, logger: opts.logger });
+    const d = await openDurableState({ ...opts, logger: opts.logger, extension: opts.extension ?? null });
     let node: KonsortiumNode;
     try {
       node = new KonsortiumNode(opts, d, options.metrics ?? new NodeMetrics({ node: String(opts.id) }));
@@ -234,6 +236,31 @@ export class KonsortiumNode {
     });
     this.state = 'stopped';
     this.logger.info('node stopped');
+  }
+
+  /** The Raft group as a replicated service on it sees it (see ledger/raft-handle.ts). */
+  raftHandle(): RaftHandle {
+    const raft = this.rawNode.raft;
+    return {
+      selfId: this.id,
+      isLeader: () => this.state === 'running' && raft.role === Role.Leader,
+      leaderId: () => raft.lead,
+      httpAddrOf: (id) => this.d.kv.member(id)?.httpAddr ?? null,
+      propose: (datas) => {
+        if (this.state !== 'running') throw new NodeError('SHUTTING_DOWN', `node is ${this.state}`);
+        if (raft.role !== Role.Leader) throw notLeader(raft.lead);
+        const before = raft.log.lastIndex();
+        try {
+          this.rawNode.proposeBatch(datas);
+        } catch (err) {
+          if (err instanceof RaftError) throw new NodeError('PROPOSAL_DROPPED', err.message, { cause: err });
+          throw err;
+        }
+        if (raft.log.lastIndex() !== before + datas.length) throw new Error(`proposeBatch appended ${raft.log.lastIndex() - before} entries, expected ${datas.length}`);
+        this.scheduleReady();
+        return { firstIndex: before + 1, term: raft.term };
+      },
+    };
   }
 
   // --- API used by HTTP ------------------------------------------------------------------
@@ -388,7 +415,7 @@ export class KonsortiumNode {
 
     if (rd.messages.length > 0) this.transport.send(rd.messages);
 
-    if (rd.snapshot) this.applier.installSnapshot(rd.snapshot);
+    if (rd.snapshot) await this.applier.installSnapshot(rd.snapshot);
     this.applier.applyEntries(committed, applyFrom, committed.length);
     if (rd.readStates.length > 0) this.reads.onReadStates(rd.readStates);
     this.rawNode.advance(rd);
@@ -403,6 +430,7 @@ export class KonsortiumNode {
       this.waiters.failAll(new NodeError('LEADERSHIP_LOST', 'leadership lost before the entry was applied; outcome unknown', { leaderId: s.leader }));
     }
     if (prev.leader !== s.leader && prev.leader !== NONE) this.reads.leaderChanged();
+    if ((prev.role === Role.Leader) !== (s.role === Role.Leader) || prev.leader !== s.leader) this.d.kv.extension?.leadershipChanged(s.role === Role.Leader);
     this.logger.info({ role: ROLE_NAMES[s.role], leaderId: s.leader, term: this.rawNode.raft.term }, 'raft role changed');
     this.conditions.check(Date.now());
   }

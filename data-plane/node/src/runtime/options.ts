@@ -3,6 +3,8 @@ import type { NodeId } from '@konsortium/raft';
 import type { Logger } from 'pino';
 import type { Member } from '../kv/members.js';
 import type { TransportLimits } from '../transport/options.js';
+import type { EntryExtension } from '../ledger/raft-handle.js';
+import type { InboundServer } from '../transport/inbound-server.js';
 
 export interface NodeOptions {
   readonly id: NodeId;
@@ -36,9 +38,13 @@ export interface NodeOptions {
   /** A learner is promotable when its match is within this many entries of the leader's commit. */
   readonly promoteLagEntries?: number;
   readonly transportLimits?: Partial<TransportLimits>;
+  /** A replicated service on this Raft group (a channel ledger). */
+  readonly extension?: EntryExtension | null;
+  /** A raft server shared with other groups of this process (multi-Raft); already listening. */
+  readonly raftServer?: InboundServer;
 }
 
-export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'transportLimits'>> & Pick<NodeOptions, 'transportLimits'>;
+export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'transportLimits' | 'extension' | 'raftServer'>> & Pick<NodeOptions, 'transportLimits' | 'extension' | 'raftServer'>;
 
 export const NODE_DEFAULTS = {
   tickMs: 100,

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { encodeKvSnapshotInSlices, type KvSnapshotView } from '../kv/snapshot-format.js';
 import type { KvStateMachine } from '../kv/state-machine.js';
 import type { NodeMetrics } from '../metrics.js';
+import { composeSnapshot } from './snapshot-envelope.js';
 
 /** Snapshot files kept on disk (the newest is used; one older is a fallback if it is corrupt). */
 const SNAPSHOT_FILES_KEPT = 2;
@@ -90,7 +91,8 @@ export class SnapshotManager {
     // The core's configuration reflects exactly the conf changes applied so far.
     const confState = rawNode.raft.prs.confState();
     const metadata = { index, term: storage.term(index), confState };
-    this.saving = this.write(metadata, kv.snapshotView()).then(
+    const extension = kv.extension?.captureSnapshot() ?? null;
+    this.saving = this.write(metadata, kv.snapshotView(), extension).then(
       () => {
         this.saving = null;
         for (const r of requests) r.resolve(index);
@@ -114,12 +116,13 @@ export class SnapshotManager {
     await this.cleanUp(index);
   }
 
-  private async write(metadata: SnapshotMetadata, view: KvSnapshotView): Promise<void> {
+  private async write(metadata: SnapshotMetadata, view: KvSnapshotView, extension: (() => Promise<Uint8Array>) | null): Promise<void> {
     const { storage, snapshotter, logger } = this.deps;
     const { index, confState } = metadata;
     const started = performance.now();
     // In slices: a large state must not stall the event loop (and with it every request).
-    const snapshot: Snapshot = { metadata, data: await encodeKvSnapshotInSlices(view) };
+    const kvData = await encodeKvSnapshotInSlices(view);
+    const snapshot: Snapshot = { metadata, data: composeSnapshot(kvData, extension === null ? null : await extension()) };
     const serializedAt = performance.now();
     await snapshotter.save(snapshot);
     // A newer snapshot from the leader may have been installed meanwhile.

@@ -14,6 +14,7 @@ import { checkHello, decodeHello, encodeWelcome, type Hello, MAX_HANDSHAKE_BYTES
 import type { LogLimiter } from './log-limiter.js';
 import type { TransportLimits, TransportStats } from './options.js';
 
+/** What the server hands a Raft group's traffic to; one route per cluster id (multi-Raft). */
 export interface InboundEvents {
   /** Checked messages from one frame, in order. */
   onMessages(msgs: Message[]): void;
@@ -24,17 +25,31 @@ export interface InboundEvents {
 export class InboundServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  /** Raft groups served on this port, by cluster id: a connection's Hello picks one. */
+  private readonly routes = new Map<string, InboundEvents>();
+  private bound: HostPort | null = null;
 
   constructor(
     private readonly selfId: NodeId,
-    private readonly clusterId: string,
     private readonly limits: TransportLimits,
     private readonly stats: TransportStats,
-    private readonly events: InboundEvents,
     private readonly logger: Logger,
     private readonly logLimiter: LogLimiter,
   ) {
     this.server = createServer((socket) => this.accept(socket));
+  }
+
+  addRoute(clusterId: string, events: InboundEvents): void {
+    if (this.routes.has(clusterId)) throw new Error(`raft group "${clusterId}" is already served here`);
+    this.routes.set(clusterId, events);
+  }
+
+  removeRoute(clusterId: string): void {
+    this.routes.delete(clusterId);
+  }
+
+  get address(): HostPort | null {
+    return this.bound;
   }
 
   listen(host: string, port: number): Promise<HostPort> {
@@ -44,7 +59,10 @@ export class InboundServer {
         this.server.off('error', reject);
         const a = this.server.address();
         if (a === null || typeof a === 'string') reject(new Error('raft server has no TCP address'));
-        else resolve({ host, port: a.port });
+        else {
+          this.bound = { host, port: a.port };
+          resolve(this.bound);
+        }
       });
     });
   }
@@ -58,12 +76,18 @@ export class InboundServer {
     });
   }
 
+  /** The routes this server has; a connection for any other cluster id is refused. */
+  private expectedCluster(clusterId: string): string {
+    return this.routes.has(clusterId) ? clusterId : [...this.routes.keys()].join('", "');
+  }
+
   private accept(socket: Socket): void {
     this.sockets.add(socket);
     socket.setNoDelay(true);
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const decoder = new FrameDecoder(MAX_HANDSHAKE_BYTES);
     let peer: Hello | null = null;
+    let route: InboundEvents | null = null;
     let dead = false;
     const kill = (level: 'warn' | 'error', msg: string, fields: Record<string, unknown>): void => {
       dead = true;
@@ -97,10 +121,11 @@ export class InboundServer {
           }
           clearTimeout(handshakeTimer);
           decoder.setMaxFrameBytes(this.limits.maxFrameBytes);
-          this.events.onHello(peer.fromId, peer.raftAddr);
+          route = this.routes.get(peer.clusterId)!;
+          route.onHello(peer.fromId, peer.raftAddr);
           continue;
         }
-        const why = this.deliver(frame, peer.fromId);
+        const why = this.deliver(frame, peer.fromId, route!);
         if (why !== null) {
           this.stats.refuse('undecodable-frame');
           kill('error', 'raft connection closed: undecodable frame', { reason: why });
@@ -121,7 +146,7 @@ export class InboundServer {
     let why: string | null;
     try {
       hello = decodeHello(frame);
-      why = checkHello(hello, this.selfId, this.clusterId);
+      why = checkHello(hello, this.selfId, this.expectedCluster(hello.clusterId));
     } catch (err) {
       why = `bad handshake: ${(err as Error).message}`;
       hello = { fromId: 0, toId: 0, clusterId: '', raftAddr: '' };
@@ -145,7 +170,7 @@ export class InboundServer {
   }
 
   /** Decodes, checks and hands over one frame. Returns why the frame is undecodable, or null. */
-  private deliver(frame: Buffer, peerId: NodeId): string | null {
+  private deliver(frame: Buffer, peerId: NodeId, route: InboundEvents): string | null {
     this.stats.framesReceived++;
     // Decoded entries are views into the frame: copy a small frame out of a large socket
     // chunk so that entries kept in the log do not pin the whole chunk.
@@ -169,7 +194,7 @@ export class InboundServer {
       valid.push(m);
     }
     this.stats.messagesReceived += valid.length;
-    if (valid.length > 0) this.events.onMessages(valid);
+    if (valid.length > 0) route.onMessages(valid);
     return null;
   }
 }

@@ -21,6 +21,8 @@ export interface RaftTransportOptions {
   readonly self: LocalIdentity;
   readonly logger: Logger;
   readonly limits?: Partial<TransportLimits>;
+  /** A server shared by several Raft groups of this process (multi-Raft); by default the transport has its own. */
+  readonly sharedServer?: InboundServer;
 }
 
 export class RaftTransport {
@@ -31,6 +33,7 @@ export class RaftTransport {
   private readonly logLimiter = new LogLimiter();
   private readonly peers = new Map<NodeId, PeerConnection>();
   private readonly server: InboundServer;
+  private readonly ownsServer: boolean;
   private handler: TransportHandler | null = null;
   private closed = false;
 
@@ -38,10 +41,12 @@ export class RaftTransport {
     this.self = options.self;
     this.logger = options.logger;
     this.limits = { ...DEFAULT_TRANSPORT_LIMITS, ...options.limits };
-    this.server = new InboundServer(this.self.id, this.self.clusterId, this.limits, this.stats, {
+    this.ownsServer = options.sharedServer === undefined;
+    this.server = options.sharedServer ?? new InboundServer(this.self.id, this.limits, this.stats, this.logger, this.logLimiter);
+    this.server.addRoute(this.self.clusterId, {
       onMessages: (msgs) => this.handler?.onMessages(msgs),
       onHello: (peerId, raftAddr) => this.learnFromHello(peerId, raftAddr),
-    }, this.logger, this.logLimiter);
+    });
   }
 
   /** Connects the transport to the node; until then inbound messages are dropped. */
@@ -49,8 +54,11 @@ export class RaftTransport {
     this.handler = handler;
   }
 
+  /** Starts the transport's own server; with a shared server (already listening) returns its address. */
   listen(host: string, port: number): Promise<HostPort> {
-    return this.server.listen(host, port);
+    if (this.ownsServer) return this.server.listen(host, port);
+    const a = this.server.address;
+    return a === null ? Promise.reject(new Error('the shared raft server is not listening')) : Promise.resolve(a);
   }
 
   /** Adds a peer or updates its address. */
@@ -104,7 +112,8 @@ export class RaftTransport {
     this.closed = true;
     for (const p of this.peers.values()) p.close();
     this.peers.clear();
-    await this.server.close();
+    this.server.removeRoute(this.self.clusterId);
+    if (this.ownsServer) await this.server.close();
   }
 
   /**

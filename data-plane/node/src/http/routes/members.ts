@@ -4,16 +4,16 @@ import type { NodeApi } from '../node-api.js';
 import { AddMemberBody, ERRORS, IdParams, MemberReply, RemovedReply } from '../schemas.js';
 
 export const membersRoutes: FastifyPluginAsyncTypebox<{ node: NodeApi }> = async (app, { node }) => {
-  app.post('/v1/members', { schema: { body: AddMemberBody, response: { 202: MemberReply, ...ERRORS } } }, async (req, reply) => {
+  app.post('/members', { schema: { body: AddMemberBody, response: { 202: MemberReply, ...ERRORS } } }, async (req, reply) => {
     const member = await node.addLearner(req.body);
     return reply.code(202).send(member);
   });
 
-  app.post('/v1/members/:id/promote', { schema: { params: IdParams, response: { 200: MemberReply, ...ERRORS } } }, async (req) =>
+  app.post('/members/:id/promote', { schema: { params: IdParams, response: { 200: MemberReply, ...ERRORS } } }, async (req) =>
     node.promote(Number(req.params.id)),
   );
 
-  app.delete('/v1/members/:id', { schema: { params: IdParams, response: { 200: RemovedReply, ...ERRORS } } }, async (req) => {
+  app.delete('/members/:id', { schema: { params: IdParams, response: { 200: RemovedReply, ...ERRORS } } }, async (req) => {
     const id = Number(req.params.id);
     await node.removeMember(id);
     return { id, removed: true };

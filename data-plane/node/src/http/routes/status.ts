@@ -4,5 +4,5 @@ import type { NodeApi } from '../node-api.js';
 import { ERRORS, StatusReply } from '../schemas.js';
 
 export const statusRoutes: FastifyPluginAsyncTypebox<{ node: NodeApi }> = async (app, { node }) => {
-  app.get('/v1/status', { schema: { response: { 200: StatusReply, ...ERRORS } } }, async () => node.status());
+  app.get('/status', { schema: { response: { 200: StatusReply, ...ERRORS } } }, async () => node.status());
 };

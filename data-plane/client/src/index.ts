@@ -1,0 +1,51 @@
+/**
+ * @konsortium/client — the isomorphic SDK (Node 20 and browsers) of a Konsortium ledger node:
+ * build and sign transactions, submit them, follow their status and the block stream, and
+ * verify what a node serves (transaction and state proofs, chains of blocks) without trusting it.
+ */
+export { KonsortiumClient, type CallOptions, type KonsortiumClientOptions, type VerifiedStateOptions, type VerifiedTxOptions } from './client.js';
+export { Signer, randomNonce, type BuildTxOptions } from './signer.js';
+export {
+  KonsortiumApiError,
+  KonsortiumError,
+  KonsortiumNetworkError,
+  KonsortiumResponseError,
+  KonsortiumTimeoutError,
+  KonsortiumTxRejectedError,
+  KonsortiumVerificationError,
+} from './errors.js';
+export type { FetchFn, TokenProvider } from './http.js';
+export type { EventsOptions } from './events.js';
+export type { StatusSource, WaitOptions, WaitTarget } from './wait.js';
+export { SseParser, readSse, type SseEvent } from './sse.js';
+export {
+  headerHash,
+  headerMatches,
+  type TrustedHeader,
+  type VerifiedStateEntry,
+  type VerifiedTxInclusion,
+  verifyStateEntry,
+  verifyTxInclusion,
+} from './verify.js';
+export {
+  type ChainSource,
+  MAX_PAGE_SIZE,
+  type VerifiedHead,
+  verifyChain,
+  type VerifyChainOptions,
+  type VerifyChainProblem,
+  type VerifyChainProblemCode,
+  type VerifyChainResult,
+} from './chain.js';
+export type {
+  BlockEvent,
+  BlockRecord,
+  ChainHead,
+  ChannelInfo,
+  NodeKey,
+  StateProofJson,
+  SubmitResult,
+  TxProofJson,
+  TxStatus,
+  TxStatusName,
+} from './types.js';

@@ -1,0 +1,77 @@
+/**
+ * A follower hands the transactions it accepted to the leader (which alone batches them into
+ * Raft entries), over the leader's HTTP API, in bulk: everything accepted in one event-loop
+ * turn goes in one request. Whatever cannot be delivered (no leader yet, leader unreachable)
+ * stays in the pool and is retried on the next tick.
+ */
+import { toHex, type Transaction } from '@konsortium/protocol';
+import type { Logger } from 'pino';
+import { encodeTxList } from './tx-list.js';
+import type { RaftHandle } from './raft-handle.js';
+import type { TxPool } from './tx-pool.js';
+
+/** Headers of a node-signed request: the sending node's id and its signature over the body. */
+export const NODE_HEADER = 'x-konsortium-node';
+export const NODE_SIGNATURE_HEADER = 'x-konsortium-node-signature';
+const MAX_TXS_PER_REQUEST = 4000;
+const MAX_CONCURRENT_REQUESTS = 4;
+const REQUEST_TIMEOUT_MS = 5000;
+
+export class Forwarder {
+  private scheduled = false;
+  private inflight = 0;
+  forwarded = 0;
+
+  constructor(
+    private readonly channel: string,
+    private readonly raft: RaftHandle,
+    private readonly pool: TxPool,
+    private readonly logger: Logger,
+    /** Node-to-node authentication: this node's signature over the request body. */
+    private readonly sign: (body: Uint8Array) => { nodeId: number; signature: Uint8Array },
+  ) {}
+
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  flush(): void {
+    if (this.raft.isLeader()) return;
+    const leader = this.raft.leaderId();
+    const addr = leader === 0 ? null : this.raft.httpAddrOf(leader);
+    if (addr === null) return;
+    while (this.pool.size > 0 && this.inflight < MAX_CONCURRENT_REQUESTS) {
+      const { ids, txs } = this.pool.take(MAX_TXS_PER_REQUEST, 8 * 1024 * 1024);
+      this.inflight++;
+      void this.post(addr, ids, txs).finally(() => {
+        this.inflight--;
+        if (this.pool.size > 0) this.schedule();
+      });
+    }
+  }
+
+  private async post(addr: string, ids: string[], txs: Transaction[]): Promise<void> {
+    try {
+      const body = encodeTxList(txs.map((t) => t.bytes));
+      const { nodeId, signature } = this.sign(body);
+      const res = await fetch(`http://${addr}/v1/channels/${this.channel}/txs/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', [NODE_HEADER]: String(nodeId), [NODE_SIGNATURE_HEADER]: toHex(signature) },
+        body,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`leader answered ${res.status}`);
+      this.forwarded += txs.length;
+    } catch (err) {
+      // Back to the pool: the next tick (or the next leader) gets them.
+      this.pool.requeue(ids.map((id, i) => [id, txs[i]!] as const));
+      this.logger.warn({ err: (err as Error).message, leader: addr, txs: txs.length }, 'forwarding to the leader failed; will retry');
+    }
+  }
+}

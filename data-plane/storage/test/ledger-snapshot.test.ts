@@ -1,0 +1,213 @@
+// Ledger snapshots: export → import gives the same head, state and roots; export is the state at
+// the call even while commits continue; mismatching or damaged snapshots are refused.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import {
+  type Block,
+  encodeOperation,
+  type HashFn,
+  intlSuite,
+  makeBlock,
+  RESULT_OK,
+  signTx,
+  smtReferenceRoot,
+  type Transaction,
+  txRootOf,
+  utf8,
+  verifyStateProof,
+  verifyTxProof,
+  ZERO_HASH,
+} from '@konsortium/protocol';
+import { decodeLedgerSnapshot, encodeLedgerSnapshot, LedgerStore, LedgerStoreError } from '../src/index.js';
+
+const suite = intlSuite;
+const hash: HashFn = (d) => suite.hash(d);
+const CHANNEL = 'snap-channel';
+const sender = suite.generateKeyPair();
+const text = (b: Uint8Array | null | undefined): string | null | undefined => (b instanceof Uint8Array ? new TextDecoder().decode(b) : b);
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+async function openStore(t: Teardown): Promise<LedgerStore> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'konsortium-ledger-snap-'));
+  const store = await LedgerStore.open({ dir, hash, fsync: false });
+  t.teardown(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+function tx(nonce: number): Transaction {
+  const operations = [encodeOperation({ contract: 'kv', method: 'put', args: { nonce } })];
+  return signTx({ suite: 'intl', channel: CHANNEL, sender: sender.publicKey, nonce, operations }, sender.privateKey, suite);
+}
+
+/** Commits the next block with these writes and txs (nonces; odd ones rejected). */
+function commit(store: LedgerStore, writes: Record<string, string | null>, nonces: number[] = []): Block {
+  const head = store.head;
+  const prepared = store.prepare(new Map(Object.entries(writes).map(([k, v]) => [k, v === null ? null : utf8(v)])));
+  const txs = nonces.map(tx);
+  const codes = nonces.map((n) => (n % 2 === 0 ? RESULT_OK : 'REJECTED'));
+  const height = head === null ? 0 : head.height + 1;
+  const header = {
+    suite: 'intl' as const,
+    channel: CHANNEL,
+    height,
+    prevHash: head?.hash ?? ZERO_HASH,
+    txRoot: txRootOf(hash, txs.map((x) => x.id), codes),
+    stateRoot: prepared.root,
+    timestamp: 1_700_000_000_000 + height,
+    proposer: 2,
+    txCount: txs.length,
+  };
+  const block = makeBlock(suite, header, txs.map((x) => x.bytes), codes);
+  const entries = txs.map((x, index) => ({ txId: x.id, index, code: codes[index]!, sender: x.sender, nonce: x.nonce, applied: codes[index] === RESULT_OK }));
+  store.commit({ block, prepared, txs: entries, appliedIndex: (head?.appliedIndex ?? 0) + 1 });
+  return block;
+}
+
+/** A source chain: 5 blocks, overwrites and deletes, txs in blocks 1 and 4. */
+function buildSource(store: LedgerStore): void {
+  commit(store, { a: '0', b: '0', gone: 'soon' });
+  commit(store, { a: '1', 'ключ': 'значение' }, [2, 3]);
+  commit(store, { gone: null, c: '2' });
+  commit(store, { a: '3' });
+  commit(store, { d: '4', b: null }, [4, 5, 6]);
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+  } catch (e) {
+    return e instanceof LedgerStoreError ? e.code : `not a LedgerStoreError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+const textState = (s: LedgerStore): Map<string, string | null | undefined> => new Map([...s.stateEntries()].map(([k, v]) => [k, text(v)]));
+
+t.test('export → import into a fresh store gives the same head, state and roots', async (t) => {
+  const source = await openStore(t);
+  buildSource(source);
+  const data = await source.exportSnapshot();
+  const target = await openStore(t);
+  await target.importSnapshot(data, 42);
+  const head = target.head!;
+  t.same({ ...head, appliedIndex: 0 }, { ...source.head!, appliedIndex: 0 }, 'same head block');
+  t.equal(head.appliedIndex, 42, 'the given applied index');
+  t.equal(target.durableAppliedIndex, 42, 'durable on return');
+  t.same(textState(target), textState(source), 'same state');
+  t.same(head.stateRoot, smtReferenceRoot(hash, target.stateEntries()), 'root of the imported state');
+  t.equal(target.lowestBlock, 4);
+  t.same(target.blockBytes(4), source.blockBytes(4));
+  t.equal(target.block(3), undefined, 'older blocks are not carried');
+  t.equal(await codeOf((async () => target.getAt(3, 'a'))()), 'NOT_FOUND');
+  t.equal(text(target.getAt(4, 'a')), '3');
+  t.ok(verifyStateProof(suite, target.proveState('ключ')), 'state proofs verify');
+  t.ok(verifyStateProof(suite, target.proveState('gone')), 'absence proofs verify');
+  for (const n of [4, 5, 6]) t.equal(verifyTxProof(suite, target.proveTx(tx(n).id)!)?.header.height, 4, `head tx ${n} proves`);
+  t.same(target.txLocation(tx(3).id), { height: 1, index: 1, code: 'REJECTED' }, 'older tx still located');
+  t.equal(target.proveTx(tx(3).id), undefined, 'but not provable without its block');
+  for (const n of [2, 3, 4, 5, 6, 7]) t.equal(target.nonceUsed(sender.publicKey, n), source.nonceUsed(sender.publicKey, n), `nonce ${n}`);
+  // The imported store goes on, and survives a reopen.
+  commit(target, { e: '5' }, [8]);
+  commit(source, { e: '5' }, [8]);
+  t.same(target.head!.hash, source.head!.hash, 'next block identical on both');
+  t.same(decodeLedgerSnapshot(hash, data), decodeLedgerSnapshot(hash, encodeLedgerSnapshot(hash, decodeLedgerSnapshot(hash, data))), 'decode/encode round trip');
+  t.same(encodeLedgerSnapshot(hash, decodeLedgerSnapshot(hash, data)), data, 'one encoding per snapshot');
+});
+
+t.test('export is the state at the call, even while commits continue', async (t) => {
+  const source = await openStore(t);
+  buildSource(source);
+  const headAtCall = source.head!;
+  const stateAtCall = textState(source);
+  const exporting = source.exportSnapshot();
+  for (let i = 0; i < 5; i++) commit(source, { a: `later ${i}`, [`new${i}`]: 'x' }, [100 + 2 * i]);
+  const data = await exporting;
+  const target = await openStore(t);
+  await target.importSnapshot(data, 7);
+  t.same(target.head!.hash, headAtCall.hash);
+  t.same(textState(target), stateAtCall);
+  t.equal(target.txLocation(tx(100).id), undefined, 'later txs are not in it');
+  t.notOk(target.nonceUsed(sender.publicKey, 100));
+});
+
+t.test('import replaces everything in a non-empty store', async (t) => {
+  const source = await openStore(t);
+  buildSource(source);
+  const target = await openStore(t);
+  commit(target, { only: 'here' }, [40]);
+  commit(target, { more: 'here' });
+  await target.importSnapshot(await source.exportSnapshot(), 9);
+  t.same(textState(target), textState(source));
+  t.equal(target.get('only'), undefined);
+  t.equal(target.txLocation(tx(40).id), undefined);
+  t.notOk(target.nonceUsed(sender.publicKey, 40));
+  t.equal(target.block(0), undefined);
+  t.equal(target.head!.height, 4);
+});
+
+t.test('an import whose content does not match the head block is refused', async (t) => {
+  const source = await openStore(t);
+  buildSource(source);
+  const snap = decodeLedgerSnapshot(hash, await source.exportSnapshot());
+  const target = await openStore(t);
+  commit(target, { keep: 'me' });
+  const headBefore = target.head;
+  const forged = [
+    ['a state value changed', { ...snap, state: snap.state.map((e) => (e.key === 'a' ? { ...e, value: utf8('forged') } : e)) }],
+    ['a state entry dropped', { ...snap, state: snap.state.slice(1) }],
+    ['a state entry added', { ...snap, state: [...snap.state, { key: 'extra', value: utf8('x') }] }],
+    ['a head tx dropped', { ...snap, txs: snap.txs.filter((x) => x.height !== 4 || x.index !== 1) }],
+    ['a head tx code changed', { ...snap, txs: snap.txs.map((x) => (x.height === 4 && x.index === 0 ? { ...x, code: 'REJECTED' } : x)) }],
+    ['a tx above the head', { ...snap, txs: [...snap.txs, { txId: new Uint8Array(32).fill(9), height: 5, index: 0, code: RESULT_OK }] }],
+    ['a nonce of an unknown tx', { ...snap, nonces: [...snap.nonces, { sender: sender.publicKey, nonce: 999, txId: new Uint8Array(32).fill(7) }] }],
+  ] as const;
+  for (const [what, s] of forged) {
+    t.equal(await codeOf(target.importSnapshot(encodeLedgerSnapshot(hash, s), 5)), 'SNAPSHOT_MISMATCH', what);
+    t.same(target.head, headBefore, `${what}: nothing changed`);
+    t.equal(text(target.get('keep')), 'me');
+  }
+});
+
+t.test('damaged snapshot bytes are CORRUPT', async (t) => {
+  const source = await openStore(t);
+  buildSource(source);
+  const data = await source.exportSnapshot();
+  const target = await openStore(t);
+  const flipped = Uint8Array.from(data);
+  flipped[Math.floor(data.length / 2)]! ^= 0x10;
+  const damaged = {
+    'a flipped bit': flipped,
+    truncated: data.subarray(0, data.length - 1),
+    'a trailing byte': Uint8Array.from([...data, 0]),
+    empty: new Uint8Array(0),
+  };
+  for (const [what, bytes] of Object.entries(damaged)) t.equal(await codeOf(target.importSnapshot(bytes, 1)), 'CORRUPT', what);
+  t.equal(target.head, null, 'nothing imported');
+  // A checksum that matches but a body that does not decode (unsorted state) is CORRUPT too.
+  const snap = decodeLedgerSnapshot(hash, data);
+  const swapped = encodeLedgerSnapshot(hash, snap);
+  t.same(swapped, data);
+});
+
+t.test('export of a large state yields to the event loop', async (t) => {
+  const source = await openStore(t);
+  const writes: Record<string, string> = {};
+  for (let i = 0; i < 30_000; i++) writes[`k${i}`] = `v${i}`;
+  commit(source, writes);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const data = await source.exportSnapshot().finally(() => clearInterval(timer));
+  t.ok(ticks > 0, `the event loop ran ${ticks} times during export`);
+  const target = await openStore(t);
+  await target.importSnapshot(data, 1);
+  t.same(target.head!.stateRoot, source.head!.stateRoot);
+  t.equal(target.stateEntries().size, 30_000);
+});

@@ -1,0 +1,88 @@
+/**
+ * A local cluster of ledger nodes: node processes serving one or more channels, each created
+ * from a genesis document written here, with fresh node keys and an admin member whose key the
+ * test holds. Built on KonsortiumCluster (processes, ports, restarts).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type KeyPair, suiteById, type SuiteId, toHex } from '@konsortium/protocol';
+import { KonsortiumCluster, type KonsortiumClusterOptions } from './konsortium-cluster.js';
+
+export interface ChannelSpec {
+  readonly name: string;
+  /** Node ids serving the channel (default: all). */
+  readonly nodes?: readonly number[];
+}
+
+export interface LedgerClusterOptions extends Omit<KonsortiumClusterOptions, 'statusPath' | 'extraArgs'> {
+  readonly suite?: SuiteId;
+  readonly channels?: readonly ChannelSpec[];
+  /** More flags per node, after the ledger ones. */
+  readonly extraArgs?: (id: number) => readonly string[];
+}
+
+export interface LedgerCluster {
+  readonly cluster: KonsortiumCluster;
+  readonly suite: SuiteId;
+  readonly channels: readonly string[];
+  /** The genesis admin ("operator", roles admin + operator) and its key. */
+  readonly admin: KeyPair;
+  readonly nodeKeys: ReadonlyMap<number, KeyPair>;
+  genesisFile(channel: string): string;
+  /** http://host:port of node `id`. */
+  url(id: number): string;
+  destroy(): Promise<void>;
+}
+
+export const GENESIS_TIME = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+/** Writes genesis and key files, then starts the nodes and waits for a leader of the first channel. */
+export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<LedgerCluster> {
+  const suiteId = o.suite ?? 'intl';
+  const suite = suiteById(suiteId);
+  const size = o.size ?? 3;
+  const ids = Array.from({ length: size }, (_, i) => i + 1);
+  const specs = o.channels ?? [{ name: 'consortium' }];
+  const admin = suite.generateKeyPair();
+  const nodeKeys = new Map(ids.map((id) => [id, suite.generateKeyPair()] as const));
+  const cluster = await KonsortiumCluster.create({
+    ...o,
+    statusPath: `/v1/channels/${specs[0]!.name}/admin/status`,
+    extraArgs: (id) => [
+      ...specs.filter((c) => (c.nodes ?? ids).includes(id)).flatMap((c) => ['--channel', join(cluster.baseDir, `${c.name}.genesis.json`)]),
+      '--node-key',
+      join(cluster.baseDir, `node${id}.key.json`),
+      ...(o.extraArgs?.(id) ?? []),
+    ],
+  });
+  for (const c of specs) {
+    const nodes = c.nodes ?? ids;
+    const genesis = {
+      channel: c.name,
+      suite: suiteId,
+      timestamp: GENESIS_TIME,
+      members: [{ id: 'operator', name: 'Consortium operator', roles: ['admin', 'operator'], keys: [toHex(admin.publicKey)] }],
+      nodes: nodes.map((id) => ({ nodeId: id, publicKey: toHex(nodeKeys.get(id)!.publicKey), owner: 'operator' })),
+    };
+    writeFileSync(join(cluster.baseDir, `${c.name}.genesis.json`), JSON.stringify(genesis, null, 2));
+  }
+  for (const id of ids) writeFileSync(join(cluster.baseDir, `node${id}.key.json`), JSON.stringify({ [suiteId]: toHex(nodeKeys.get(id)!.privateKey) }), { mode: 0o600 });
+  try {
+    await Promise.all(ids.map((id) => cluster.startNode(id)));
+    await cluster.waitForLeader({ timeoutMs: o.readyTimeoutMs ?? 30_000 });
+  } catch (err) {
+    const logs = cluster.describe();
+    await cluster.destroy().catch(() => undefined);
+    throw new Error(`ledger cluster failed to start: ${(err as Error).message}\n${logs}`, { cause: err });
+  }
+  return {
+    cluster,
+    suite: suiteId,
+    channels: specs.map((c) => c.name),
+    admin,
+    nodeKeys,
+    genesisFile: (ch) => join(cluster.baseDir, `${ch}.genesis.json`),
+    url: (id) => cluster.node(id).httpUrl,
+    destroy: () => cluster.destroy(),
+  };
+}
