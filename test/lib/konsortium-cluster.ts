@@ -68,6 +68,8 @@ export interface KonsortiumClusterOptions {
   readyTimeoutMs?: number;
   /** Where a node reports its Raft status (default /v1/status; a ledger node has one per channel). */
   statusPath?: string;
+  /** Headers for status requests (e.g. a bearer token when the node checks callers). */
+  statusHeaders?: Readonly<Record<string, string>>;
 }
 
 /** The repository root: the nearest ancestor of this module holding data-plane/node. */
@@ -198,7 +200,7 @@ export class KonsortiumCluster {
 
   async status(id: number, timeoutMs = 1000): Promise<NodeStatus> {
     const path = this.opts.statusPath ?? '/v1/status';
-    const r = await httpJson('GET', this.url(id, path), undefined, timeoutMs);
+    const r = await httpJson('GET', this.url(id, path), undefined, timeoutMs, this.opts.statusHeaders);
     const s = r.status === 200 ? toStatus(r.json) : undefined;
     if (!s) throw new Error(`node ${id} ${path}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
     return s;

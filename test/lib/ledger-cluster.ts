@@ -19,6 +19,8 @@ export interface LedgerClusterOptions extends Omit<KonsortiumClusterOptions, 'st
   readonly channels?: readonly ChannelSpec[];
   /** More flags per node, after the ledger ones. */
   readonly extraArgs?: (id: number) => readonly string[];
+  /** A bearer token with an admin role, when the nodes check callers (--auth-jwks). */
+  readonly adminToken?: string;
 }
 
 export interface LedgerCluster {
@@ -48,6 +50,7 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
   const cluster = await KonsortiumCluster.create({
     ...o,
     statusPath: `/v1/channels/${specs[0]!.name}/admin/status`,
+    ...(o.adminToken === undefined ? {} : { statusHeaders: { authorization: `Bearer ${o.adminToken}` } }),
     extraArgs: (id) => [
       ...specs.filter((c) => (c.nodes ?? ids).includes(id)).flatMap((c) => ['--channel', join(cluster.baseDir, `${c.name}.genesis.json`)]),
       '--node-key',

@@ -260,10 +260,10 @@ export interface HttpResult {
  * One control request on its own connection (no keep-alive pool shared with load traffic).
  * Rejects on socket errors and after `timeoutMs`; any HTTP status resolves.
  */
-export function httpJson(method: string, url: string, body?: unknown, timeoutMs = 2000): Promise<HttpResult> {
+export function httpJson(method: string, url: string, body?: unknown, timeoutMs = 2000, extraHeaders: Readonly<Record<string, string>> = {}): Promise<HttpResult> {
   return new Promise<HttpResult>((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json', ...extraHeaders };
     if (payload) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = payload.length;

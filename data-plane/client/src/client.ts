@@ -119,7 +119,7 @@ export class KonsortiumClient {
     return this.waitForStatus(tx.channel, tx.id, options);
   }
 
-  /** GET /v1/channels/:channel/txs/:txId. Unknown: KonsortiumApiError 404 NOT_FOUND. */
+  /** GET /v1/channels/:channel/txs/:txId. Unknown: KonsortiumApiError 404 TX_NOT_FOUND. */
   async status(channel: string, txId: string | Uint8Array, options: CallOptions = {}): Promise<TxStatus> {
     return readTxStatus((await this.http.json('GET', `${this.channelPath(channel)}/txs/${txIdHex(txId)}`, call(options))).body);
   }

@@ -72,7 +72,7 @@ export async function waitForTxStatus(source: StatusSource, channel: string, txI
       return s;
     } catch (err) {
       if (signal.aborted) throw abortReason(signal);
-      const transient = err instanceof KonsortiumNetworkError || (err instanceof KonsortiumApiError && (err.code === 'NOT_FOUND' || err.status >= 500 || err.status === 429));
+      const transient = err instanceof KonsortiumNetworkError || (err instanceof KonsortiumApiError && (err.code === 'NOT_FOUND' || err.code === 'TX_NOT_FOUND' || err.status >= 500 || err.status === 429));
       if (!transient) throw err;
       lastError = err;
       return undefined;

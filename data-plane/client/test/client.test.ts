@@ -75,7 +75,7 @@ t.test('error mapping: code, status, message, details', async (t) => {
   t.equal(api.message, 'signature does not verify');
   t.same(api.details, { sender: signer.publicKeyHex });
 
-  await t.rejects(client.status(CHANNEL, 'ab'.repeat(32)), { name: 'KonsortiumApiError', status: 404, code: 'NOT_FOUND' });
+  await t.rejects(client.status(CHANNEL, 'ab'.repeat(32)), { name: 'KonsortiumApiError', status: 404, code: 'TX_NOT_FOUND' });
 
   node.on('GET', /\/head$/, ({ res }) => sendJson(res, 409, { code: 'NOT_LEADER', message: 'ask node 2' }));
   await t.rejects(client.head(CHANNEL), { status: 409, code: 'NOT_LEADER', message: 'ask node 2' }, 'a flat error body is understood');

@@ -79,7 +79,7 @@ t.test('polling fallback when there is no event stream: received → ordered →
   node.on('GET', STATUS, ({ res }) => {
     if (polls === 0) {
       polls++;
-      return sendError(res, 404, 'NOT_FOUND', 'not yet'); // not known yet: keep waiting
+      return sendError(res, 404, 'TX_NOT_FOUND', 'not yet'); // not known yet: keep waiting
     }
     sendJson(res, 200, sequence[Math.min(polls++ - 1, sequence.length - 1)]);
   });

@@ -30,7 +30,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, status: number, code: string, message = code.toLowerCase(), details?: Record<string, unknown>): void {
-  sendJson(res, status, { error: details === undefined ? { code, message } : { code, message, details } });
+  // The node's error body: { code, message, details? } (flat).
+  sendJson(res, status, details === undefined ? { code, message } : { code, message, details });
 }
 
 export function sseHead(res: ServerResponse): void {
@@ -154,7 +155,7 @@ export class FakeNode {
     });
     this.route('GET', new RegExp(`^${ch}/txs/([0-9a-f]+)/proof$`), ({ res, match }) => {
       const proof = txProofOf(this.chain, match[1]!);
-      if (proof === undefined || proof.height > this.height) sendError(res, 404, 'NOT_FOUND', 'unknown transaction');
+      if (proof === undefined || proof.height > this.height) sendError(res, 404, 'TX_NOT_FOUND', 'unknown transaction');
       else sendJson(res, 200, proof);
     });
     this.route('GET', new RegExp(`^${ch}/txs/([0-9a-f]+)$`), ({ res, match }) => {
@@ -162,7 +163,7 @@ export class FakeNode {
       const s = this.statuses.get(txId);
       if (s !== undefined) return sendJson(res, 200, s);
       const at = findTx(this.chain, txId);
-      if (at === undefined || at.height > this.height) return sendError(res, 404, 'NOT_FOUND', 'unknown transaction');
+      if (at === undefined || at.height > this.height) return sendError(res, 404, 'TX_NOT_FOUND', 'unknown transaction');
       const code = this.chain.blocks[at.height]!.block.results[at.index]!;
       sendJson(res, 200, code === 'OK' ? { txId, status: 'committed', ...at } : { txId, status: 'rejected', code, message: 'execution failed', ...at });
     });
@@ -172,7 +173,7 @@ export class FakeNode {
     });
     this.route('GET', new RegExp(`^${ch}/blocks/([0-9]+)$`), ({ res, match }) => {
       const cb = this.chain.blocks[Number(match[1])];
-      if (cb === undefined || Number(match[1]) > this.height) sendError(res, 404, 'NOT_FOUND', 'no such block');
+      if (cb === undefined || Number(match[1]) > this.height) sendError(res, 404, 'BLOCK_NOT_FOUND', 'no such block');
       else sendJson(res, 200, recordOf(cb.block));
     });
     this.route('GET', new RegExp(`^${ch}/blocks$`), ({ res, url }) => {
@@ -183,7 +184,7 @@ export class FakeNode {
     this.route('GET', new RegExp(`^${ch}/state/([^/]+)$`), ({ res, url, match }) => {
       const h = url.searchParams.get('height');
       const height = h === null ? this.headHeight() : Number(h);
-      if (this.chain.blocks[height] === undefined || height > this.height) return sendError(res, 404, 'NOT_FOUND', 'no such height');
+      if (this.chain.blocks[height] === undefined || height > this.height) return sendError(res, 404, 'HEIGHT_NOT_AVAILABLE', 'no such height');
       sendJson(res, 200, stateProofOf(this.chain, decodeURIComponent(match[1]!), height));
     });
     this.route('GET', new RegExp(`^${ch}/nodes$`), ({ res }) => sendJson(res, 200, { nodes: nodeKeyList(this.chain) }));
