@@ -19,7 +19,7 @@ const MAX_TXS_PER_BATCH = 10_000;
 export const txRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = async (app, { channels }) => {
   app.post('/v1/channels/:channel/txs', { schema: { params: ChannelParams, body: SubmitBody, response: { 200: SubmitReply, 202: SubmitReply, ...ERRORS } } }, async (req, reply) => {
     const c = channels.get(req.params.channel);
-    const r = c.ledger.submit(fromHex(req.body.tx));
+    const r = c.ledger.submit(Buffer.from(req.body.tx, 'hex')); // the schema checked it is lower-case hex
     return reply.code(r.accepted ? 202 : 200).send({ txId: r.txId, status: r.status });
   });
 
