@@ -367,3 +367,20 @@ t.test('random blocks against a model, with reopens', async (t) => {
   }
   await store.close();
 });
+
+t.test('a failed write poisons the store (STORE_FAILED)', async (t) => {
+  const dir = await tmpDir(t);
+  const store = await LedgerStore.open({ dir, hash, fsync: false });
+  commit(store, { a: '0' });
+  await store.flush();
+  // Pull the environment from under the store, so that the next write cannot be queued.
+  await (store as unknown as { dbs: { env: { close(): Promise<void> } } }).dbs.env.close();
+  t.equal(codeOf(() => store.markApplied(9)), 'STORE_FAILED', 'the write that cannot be queued');
+  t.equal(codeOf(() => store.get('a')), 'STORE_FAILED', 'reads refuse after that');
+  t.equal(codeOf(() => store.prepare(toMap({ a: '1' }))), 'STORE_FAILED', 'and so do writes');
+  t.equal(await asyncCodeOf(store.flush()), 'STORE_FAILED');
+  t.equal(store.durableAppliedIndex, 0, 'what was durable is still known');
+  await store.close();
+  const again = await openStore(t, dir);
+  t.equal(again.head?.height, 0, 'the disk holds the durable prefix');
+});

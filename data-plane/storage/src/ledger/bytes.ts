@@ -1,9 +1,13 @@
 /** Small byte helpers for the hot paths of the ledger store (Node only: Buffer is native). */
 
+// Node's native hex encoder, callable on any Uint8Array: about twice as fast as wrapping the
+// bytes in a Buffer first, and it yields flat strings (cheap to hash as Map keys).
+const hexSlice = (Buffer.prototype as unknown as { hexSlice?: (this: Uint8Array, start: number, end: number) => string }).hexSlice;
+
 /** Lower-case hex of a hash: the key of every in-memory map of nodes, values and ids. */
 export function hexKey(bytes: Uint8Array): string {
-  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return b.toString('hex');
+  if (hexSlice !== undefined) return hexSlice.call(bytes, 0, bytes.length);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 /** The bytes of a hexKey (a view of a fresh Buffer). */

@@ -20,18 +20,19 @@ import { buildCommit, buildMarkApplied, type CommitContext } from './commit.js';
 import { type LedgerDbs, openLedgerDbs } from './dbs.js';
 import { corrupt, invalid, LedgerStoreError } from './errors.js';
 import { NodeCache } from './node-cache.js';
+import { SMT_NODE_BYTES } from './node-slab.js';
 import { decodeStoredBlock, headerBytesOf, readCheckedMeta } from './open-check.js';
 import { Overlay, type PendingWrite } from './overlay.js';
 import { stateProofJson, txProofJson } from './proofs.js';
 import { decodeTxRecord, type MetaRecord, nonceKey, splitTxIds } from './records.js';
 import { SparseMerkleTree } from './smt.js';
 import { exportLedgerSnapshot, planImport, writeImport } from './snapshot.js';
-import { type CommitInput, type LedgerHead, type LedgerStoreOptions, MAX_KEY_BYTES, type PreparedState, type TxLocation } from './types.js';
+import { checkKey, MAX_KEY_BYTES } from './state-key.js';
+import type { CommitInput, LedgerHead, LedgerStoreOptions, PreparedState, TxLocation } from './types.js';
 import { writePending } from './write.js';
 
 const DEFAULT_NODE_CACHE = 200_000;
 const utf8 = new TextEncoder();
-const LONE_SURROGATE = /\p{Cs}/u;
 
 export class LedgerStore {
   /** Directories open in this process: two stores on one environment would break every invariant. */
@@ -42,7 +43,8 @@ export class LedgerStore {
   private readonly cache: NodeCache;
   /** PreparedStates this store handed out (commit accepts no others). */
   private readonly issued = new WeakSet<PreparedState>();
-  private readonly exports = new Set<Promise<unknown>>();
+  /** Running exports and imports: close() waits for them. */
+  private readonly tasks = new Set<Promise<unknown>>();
   private readonly commitContext: CommitContext;
   private meta: MetaRecord;
   private durableApplied: number;
@@ -62,7 +64,12 @@ export class LedgerStore {
     if (!isSafeUint(cacheSize) || cacheSize < 2) throw invalid(`open: nodeCacheSize ${cacheSize}`);
     const dir = path.resolve(o.dir);
     if (LedgerStore.openDirs.has(dir)) throw invalid(`open: ${dir} is already open in this process`);
-    const dbs = openLedgerDbs(dir, o.fsync ?? true);
+    let dbs: LedgerDbs;
+    try {
+      dbs = openLedgerDbs(dir, o.fsync ?? true);
+    } catch (e) {
+      throw new LedgerStoreError('STORE_FAILED', `cannot open the LMDB environment in ${dir}: ${(e as Error).message}`, { cause: e });
+    }
     let meta: MetaRecord;
     try {
       meta = readCheckedMeta(dbs, o.hash);
@@ -131,6 +138,7 @@ export class LedgerStore {
   /** The value of `key` right after block `height` (null when absent then). */
   getAt(height: number, key: string): Uint8Array | null {
     this.usable();
+    if (typeof key !== 'string') throw invalid('a state key is a string');
     const valueHash = this.tree.lookup(this.rootAt(height), key);
     return valueHash === null ? null : this.valueOf(valueHash);
   }
@@ -146,7 +154,7 @@ export class LedgerStore {
       // A private copy: the caller may reuse its buffers, the disk write reads them later.
       copy.set(key, value === null ? null : new Uint8Array(value));
     }
-    const baseRoot = this.meta.head?.stateRoot ?? SMT_EMPTY;
+    const baseRoot = Uint8Array.from(this.meta.head?.stateRoot ?? SMT_EMPTY);
     const u = this.tree.update(baseRoot, copy);
     const prepared: PreparedState = Object.freeze({ baseRoot, root: u.root, writes: copy, newNodes: u.newNodes, values: u.values, added: u.added });
     this.issued.add(prepared);
@@ -209,6 +217,7 @@ export class LedgerStore {
   /** A proof of `key`'s value (or absence) right after block `height` (default: the head). */
   proveState(key: string, height?: number): StateProofJson {
     this.usable();
+    if (typeof key !== 'string') throw invalid('a state key is a string');
     const h = height ?? this.meta.head?.height;
     if (h === undefined) throw new LedgerStoreError('NOT_FOUND', 'proveState: the store is empty');
     const lookup = this.tree.prove(this.rootAt(h), key);
@@ -245,18 +254,12 @@ export class LedgerStore {
     const head = this.meta.head;
     if (head === null) throw new LedgerStoreError('NOT_FOUND', 'exportSnapshot: the store is empty');
     const generation = this.generation;
-    const run = (async () => {
+    return this.track(async () => {
       await this.lastWrite; // the head's block is in LMDB from here on
       if (this.failure !== null) throw this.failure;
       if (generation !== this.generation) throw invalid('exportSnapshot: a snapshot import replaced the store meanwhile');
       return exportLedgerSnapshot(this.dbs, this.hash, this.cache, head);
-    })();
-    this.exports.add(run);
-    try {
-      return await run;
-    } finally {
-      this.exports.delete(run);
-    }
+    });
   }
 
   /** Replaces everything with the snapshot's content in one transaction; durable when it resolves. */
@@ -265,6 +268,10 @@ export class LedgerStore {
     if (!(data instanceof Uint8Array)) throw invalid('importSnapshot: data is bytes');
     if (!isSafeUint(appliedIndex)) throw invalid(`importSnapshot: applied index ${appliedIndex}`);
     this.importing = true;
+    return this.track(() => this.runImport(data, appliedIndex));
+  }
+
+  private async runImport(data: Uint8Array, appliedIndex: number): Promise<void> {
     try {
       await this.lastWrite;
       if (this.failure !== null) throw this.failure;
@@ -285,13 +292,26 @@ export class LedgerStore {
     }
   }
 
-  /** Waits for queued writes and running exports, then closes the environment. Idempotent. */
+  /** Waits for queued writes and running exports and imports, then closes the environment. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([this.lastWrite, ...this.exports]);
-    LedgerStore.openDirs.delete(this.dir);
-    await this.dbs.env.close();
+    await Promise.allSettled([this.lastWrite, ...this.tasks]);
+    try {
+      await this.dbs.env.close();
+    } finally {
+      LedgerStore.openDirs.delete(this.dir);
+    }
+  }
+
+  private async track<T>(task: () => Promise<T>): Promise<T> {
+    const run = task();
+    this.tasks.add(run);
+    try {
+      return await run;
+    } finally {
+      this.tasks.delete(run);
+    }
   }
 
   private enqueue(w: PendingWrite): void {
@@ -339,12 +359,17 @@ export class LedgerStore {
   }
 
   private getNode(h: Uint8Array): Uint8Array | undefined {
-    const key = hexKey(h);
-    const cached = this.cache.get(key) ?? this.overlay.nodes.get(key);
+    const cached = this.cache.get(h);
     if (cached !== undefined) return cached;
-    const node = this.dbs.smt.get(h);
-    if (node !== undefined) this.cache.set(key, node);
-    return node;
+    if (this.overlay.nodes.size > 0) {
+      const pending = this.overlay.nodes.get(hexKey(h));
+      if (pending !== undefined) return pending;
+    }
+    // LMDB's reused read buffer: the cache keeps a copy, so no allocation per node read.
+    const fast = this.dbs.smt.getBinaryFast(h);
+    if (fast === undefined) return undefined;
+    if (fast.length !== SMT_NODE_BYTES) throw corrupt(`SMT node ${hexKey(h)} has ${fast.length} bytes`);
+    return this.cache.set(h, fast.subarray(0, SMT_NODE_BYTES));
   }
 
   private valueOf(valueHash: Uint8Array): Uint8Array {
@@ -370,12 +395,4 @@ export class LedgerStore {
     if (bytes === undefined) throw corrupt(`block ${height} is missing`);
     return headerBytesOf(bytes, height);
   }
-}
-
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string') throw invalid('a state key is a string');
-  const n = Buffer.byteLength(key, 'utf8');
-  if (n === 0 || n > MAX_KEY_BYTES) throw invalid(`state key of ${n} UTF-8 bytes (1..${MAX_KEY_BYTES})`);
-  // TextEncoder turns a lone surrogate into U+FFFD: two different keys would share one entry.
-  if (LONE_SURROGATE.test(key)) throw invalid('a state key must not contain lone surrogates');
 }

@@ -3,8 +3,10 @@
  * commit is visible at once; each write leaves the overlay when its LMDB transaction resolved.
  *
  * The pending writes are also merged into one map per kind, so a read costs one lookup however
- * many writes are pending (when the disk stalls, dozens can be). On release, a key leaves the
- * merged map unless a later pending write holds it too (the merged map has that later value).
+ * many writes are pending (when the disk stalls, dozens can be). On release, entries that never
+ * change once written (nodes and values by hash, tx and nonce records, blocks) simply leave: the
+ * released write is durable, so LMDB has them. A state key leaves only if no later pending write
+ * set it (`stateOwner` remembers which write set each key last).
  */
 import type { MetaRecord, NonceRecord, TxRecord } from './records.js';
 import type { SmtAddedKey } from './smt.js';
@@ -38,6 +40,7 @@ export interface PendingWrite {
 export class Overlay {
   private readonly queue: PendingWrite[] = [];
   readonly state = new Map<string, Uint8Array | null>();
+  private readonly stateOwner = new Map<string, number>();
   readonly nodes = new Map<string, Uint8Array>();
   readonly values = new Map<string, Uint8Array>();
   readonly blocks = new Map<number, PendingBlock>();
@@ -50,7 +53,10 @@ export class Overlay {
 
   add(w: PendingWrite): void {
     this.queue.push(w);
-    merge(this.state, w.state);
+    for (const [k, v] of w.state) {
+      this.state.set(k, v);
+      this.stateOwner.set(k, w.seq);
+    }
     merge(this.nodes, w.nodes);
     merge(this.values, w.values);
     if (w.block !== null) this.blocks.set(w.block.height, w.block);
@@ -64,14 +70,17 @@ export class Overlay {
     while (this.queue.length > 0 && this.queue[0]!.seq <= seq) {
       const w = this.queue.shift()!;
       last = w;
-      const later = this.queue;
-      if (later.length === 0) break; // nothing else pending: the maps are cleared below
-      drop(this.state, w.state, later, (l) => l.state);
-      drop(this.nodes, w.nodes, later, (l) => l.nodes);
-      drop(this.values, w.values, later, (l) => l.values);
+      if (this.queue.length === 0) break; // nothing else pending: the maps are cleared below
+      for (const k of w.state.keys()) {
+        if (this.stateOwner.get(k) !== w.seq) continue;
+        this.state.delete(k);
+        this.stateOwner.delete(k);
+      }
+      for (const k of w.nodes.keys()) this.nodes.delete(k);
+      for (const k of w.values.keys()) this.values.delete(k);
+      for (const k of w.txs.keys()) this.txs.delete(k); // ids and nonces are never written twice
+      for (const k of w.nonces.keys()) this.nonces.delete(k);
       if (w.block !== null) this.blocks.delete(w.block.height);
-      drop(this.txs, w.txs, later, (l) => l.txs);
-      drop(this.nonces, w.nonces, later, (l) => l.nonces);
     }
     if (this.queue.length === 0) this.clear();
     return last;
@@ -79,14 +88,10 @@ export class Overlay {
 
   clear(): void {
     this.queue.length = 0;
-    for (const m of [this.state, this.nodes, this.values, this.blocks, this.txs, this.nonces]) m.clear();
+    for (const m of [this.state, this.stateOwner, this.nodes, this.values, this.blocks, this.txs, this.nonces]) m.clear();
   }
 }
 
 function merge<K, V>(into: Map<K, V>, from: ReadonlyMap<K, V>): void {
   for (const [k, v] of from) into.set(k, v);
-}
-
-function drop<K>(merged: Map<K, unknown>, mine: ReadonlyMap<K, unknown>, later: readonly PendingWrite[], pick: (w: PendingWrite) => ReadonlyMap<K, unknown>): void {
-  for (const k of mine.keys()) if (!later.some((l) => pick(l).has(k))) merged.delete(k);
 }

@@ -17,13 +17,14 @@
 import { bytesEqual, type HashFn, SMT_DEPTH, SMT_EMPTY, type SmtProof, smtPath } from '@konsortium/protocol';
 import { compareBytes, hexKey, isZero } from './bytes.js';
 import { corrupt, invalid } from './errors.js';
+import { NodeSlab, SMT_NODE_BYTES } from './node-slab.js';
 
 export interface SmtNodeSource {
   /** The 65-byte node whose hash is `hash`, or undefined when it is not stored. */
   getNode(hash: Uint8Array): Uint8Array | undefined;
 }
 
-export const SMT_NODE_BYTES = 65;
+export { SMT_NODE_BYTES };
 const LEAF_TAG = 0;
 const INNER_TAG = 1;
 
@@ -77,6 +78,7 @@ const utf8Encoder = new TextEncoder();
 interface Batch {
   readonly newNodes: Map<string, Uint8Array>;
   readonly added: SmtAddedKey[];
+  readonly slab: NodeSlab;
 }
 
 export class SparseMerkleTree {
@@ -101,7 +103,8 @@ export class SparseMerkleTree {
       ops.push({ key: keyBytes, path, valueHash });
     }
     ops.sort((a, b) => compareBytes(a.path, b.path));
-    const batch: Batch = { newNodes: new Map(), added: [] };
+    // Sized to the batch: one slab for small batches, slabs of 1024 nodes for large ones.
+    const batch: Batch = { newNodes: new Map(), added: [], slab: new NodeSlab(Math.min(1024, 4 * ops.length + 64)) };
     const out = this.apply(root, 0, ops, 0, ops.length, batch);
     return { root: out.hash, newNodes: batch.newNodes, values, added: batch.added };
   }
@@ -116,14 +119,14 @@ export class SparseMerkleTree {
       if (isZero(h)) return { proof: { siblings, terminal: { kind: 'empty' } }, valueHash: null };
       const node = this.read(h);
       if (node[0] === LEAF_TAG) {
-        const leafPath = node.slice(1, 33);
-        const valueHash = node.slice(33, 65);
+        const leafPath = copy(node.subarray(1, 33));
+        const valueHash = copy(node.subarray(33, 65));
         const terminal = { kind: 'leaf', path: leafPath, valueHash } as const;
         return { proof: { siblings, terminal }, valueHash: bytesEqual(leafPath, path) ? valueHash : null };
       }
       if (depth >= SMT_DEPTH) throw corrupt(`SMT inner node ${hexKey(h)} at depth ${depth}`);
       const right = bit(path, depth) === 1;
-      siblings.push(right ? node.slice(1, 33) : node.slice(33, 65));
+      siblings.push(copy(right ? node.subarray(1, 33) : node.subarray(33, 65)));
       h = right ? node.subarray(33, 65) : node.subarray(1, 33);
     }
   }
@@ -136,7 +139,7 @@ export class SparseMerkleTree {
     for (let depth = 0; ; depth++) {
       if (isZero(h)) return null;
       const node = this.read(h);
-      if (node[0] === LEAF_TAG) return bytesEqual(node.subarray(1, 33), path) ? node.slice(33, 65) : null;
+      if (node[0] === LEAF_TAG) return bytesEqual(node.subarray(1, 33), path) ? copy(node.subarray(33, 65)) : null;
       if (depth >= SMT_DEPTH) throw corrupt(`SMT inner node ${hexKey(h)} at depth ${depth}`);
       h = bit(path, depth) === 1 ? node.subarray(33, 65) : node.subarray(1, 33);
     }
@@ -240,7 +243,7 @@ export class SparseMerkleTree {
   }
 
   private leaf(e: Entry, b: Batch): Sub {
-    const node = new Uint8Array(SMT_NODE_BYTES);
+    const node = b.slab.next();
     node[0] = LEAF_TAG;
     node.set(e.path, 1);
     node.set(e.valueHash!, 33);
@@ -250,7 +253,7 @@ export class SparseMerkleTree {
   }
 
   private inner(left: Uint8Array, right: Uint8Array, b: Batch): Sub {
-    const node = new Uint8Array(SMT_NODE_BYTES);
+    const node = b.slab.next();
     node[0] = INNER_TAG;
     node.set(left, 1);
     node.set(right, 33);
@@ -265,6 +268,11 @@ export class SparseMerkleTree {
     if (node.length !== SMT_NODE_BYTES || node[0]! > INNER_TAG) throw corrupt(`SMT node ${hexKey(h)} is malformed`);
     return node;
   }
+}
+
+/** A plain copy (nodes may be cached Buffers, whose slice() is a view). */
+function copy(view: Uint8Array): Uint8Array {
+  return new Uint8Array(view);
 }
 
 function checkRoot(root: Uint8Array): void {

@@ -15,7 +15,7 @@
 import { ByteReader, ByteWriter, bytesEqual, fromUtf8, type HashFn, isResultCode, smtPath, utf8 } from '@konsortium/protocol';
 import { compareBytes } from './bytes.js';
 import { corrupt, LedgerStoreError } from './errors.js';
-import { MAX_KEY_BYTES } from './types.js';
+import { MAX_KEY_BYTES } from './state-key.js';
 
 const MAGIC = utf8('KLSS');
 const VERSION = 1;

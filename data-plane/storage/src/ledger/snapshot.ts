@@ -41,7 +41,7 @@ export async function exportLedgerSnapshot(d: LedgerDbs, hash: HashFn, cache: No
     const blockBytes = d.blocks.get(heightKey(head.height), opts);
     if (blockBytes === undefined) throw corrupt(`head block ${head.height} is missing`);
     const enc = new SnapshotEncoder(blockBytes);
-    const tree = new SparseMerkleTree(hash, { getNode: (h) => cache.get(hexKey(h)) ?? d.smt.get(h, opts) });
+    const tree = new SparseMerkleTree(hash, { getNode: (h) => cache.get(h) ?? d.smt.get(h, opts) });
     const slicer = new Slicer();
     for (const leaf of tree.leaves(head.stateRoot)) {
       const key = d.paths.get(leaf.path, opts);
@@ -111,7 +111,7 @@ export function planImport(hash: HashFn, data: Uint8Array, appliedIndex: number)
   }
   const txIds = new Uint8Array(headIds.length * 32);
   headIds.forEach((id, i) => txIds.set(id, i * 32));
-  const head = { height, hash: block.hash, stateRoot: block.header.stateRoot, timestamp: block.header.timestamp };
+  const head = { height, hash: Uint8Array.from(block.hash), stateRoot: Uint8Array.from(block.header.stateRoot), timestamp: block.header.timestamp };
   return { meta: { appliedIndex, lowestBlock: height, head }, block, blockBytes: snap.block, txIds, state, tree, txs, nonces };
 }
 

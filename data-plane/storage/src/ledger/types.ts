@@ -61,6 +61,3 @@ export interface LedgerStoreOptions {
   /** How many SMT nodes to keep in memory (default 200 000, about 50 MB). */
   readonly nodeCacheSize?: number;
 }
-
-/** Longest state key in UTF-8 bytes (LMDB keys are limited to 1978 bytes). */
-export const MAX_KEY_BYTES = 1024;

@@ -17,7 +17,18 @@ const PING_MS = 15_000;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const HISTORY_BLOCKS_PER_TURN = 64;
 
+/** Event text per block, made once however many streams send it (blocks are immutable). */
+const eventText = new WeakMap<Block, string>();
+
 function eventOf(c: HostedChannel, block: Block): string {
+  const cached = eventText.get(block);
+  if (cached !== undefined) return cached;
+  const text = renderEvent(c, block);
+  eventText.set(block, text);
+  return text;
+}
+
+function renderEvent(c: HostedChannel, block: Block): string {
   const suite = c.ledger.ledger.suite;
   const txs = block.txs.map((bytes, i) => ({ txId: toHex(decodeTx(bytes, { suite, maxBytes: Number.MAX_SAFE_INTEGER }).id), code: block.results[i]! }));
   const data = JSON.stringify({ height: block.header.height, hash: toHex(block.hash), timestamp: block.header.timestamp, txs });
