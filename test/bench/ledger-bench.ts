@@ -3,7 +3,7 @@
  * transactions over HTTP, one per request, spread over the three nodes (followers forward to
  * the leader), each client waiting for its transaction to commit before sending the next.
  *
- *   npm run bench:ledger -- [--seconds 10] [--suite intl|gost|sm] [--clients 256] [--warmup 2] [--json] [--keep]
+ *   npm run bench:ledger -- [--seconds 10] [--suite intl|gost|sm] [--clients 256] [--warmup 2] [--leader-only] [--json] [--keep]
  *
  * Transactions are signed before the run (signing is the clients' cost, not the ledger's). A
  * transaction counts when its block reaches the bench on the leader's event stream, i.e. it is
@@ -28,6 +28,8 @@ import { type LedgerCluster, startLedgerCluster } from '../lib/ledger-cluster.js
 import { Histogram } from './histogram.js';
 
 interface Settings {
+  /** Submit only to the leader (no forwarding); default: to all three nodes in turn. */
+  leaderOnly: boolean;
   seconds: number;
   warmup: number;
   clients: number;
@@ -53,6 +55,7 @@ function settings(): Settings {
       suite: { type: 'string' },
       json: { type: 'boolean' },
       keep: { type: 'boolean' },
+      'leader-only': { type: 'boolean' },
     },
   });
   const int = (v: string | undefined, d: number, name: string): number => {
@@ -62,7 +65,7 @@ function settings(): Settings {
   };
   const suite = values.suite ?? 'intl';
   if (suite !== 'intl' && suite !== 'gost' && suite !== 'sm') throw new Error('--suite must be intl, gost or sm');
-  return { seconds: int(values.seconds, 10, 'seconds'), warmup: int(values.warmup, 2, 'warmup'), clients: int(values.clients, 256, 'clients'), suite, json: values.json ?? false, keep: values.keep ?? false };
+  return { leaderOnly: values['leader-only'] ?? false, seconds: int(values.seconds, 10, 'seconds'), warmup: int(values.warmup, 2, 'warmup'), clients: int(values.clients, 256, 'clients'), suite, json: values.json ?? false, keep: values.keep ?? false };
 }
 
 /** The intl suite with OpenSSL's SHA-256 and Ed25519 signing: fast pre-signing, same bytes. */
@@ -224,7 +227,7 @@ async function run(s: Settings): Promise<{ tps: number; p50: number; p99: number
         const i = next++;
         if (i >= txs.length) return;
         const tx = txs[i]!;
-        const target = (w + i) % 3;
+        const target = s.leaderOnly ? leader - 1 : (w + i) % 3;
         const begin = performance.now();
         let status: number;
         try {
@@ -251,6 +254,11 @@ async function run(s: Settings): Promise<{ tps: number; p50: number; p99: number
     await Promise.all(Array.from({ length: s.clients }, (_, w) => worker(w)));
     clearInterval(progress);
     const cpuAfter = lc.cluster.nodes.map((n) => (n.process ? processCpuMs(n.process.pid) : undefined));
+    const metric = (text: string, name: string): number => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const m = await (await fetch(`${lc.url(leader)}/metrics`)).text();
+    const blocks = metric(m, 'konsortium_ledger_blocks_total');
+    const committedTxs = metric(m, 'konsortium_ledger_txs_committed_total');
+    log(`leader: ${blocks} blocks for ${committedTxs} transactions (${(committedTxs / blocks).toFixed(1)} per block)`);
     watcher.stop();
     for (const a of agents) a.destroy();
     if (next >= txs.length) log(`WARNING: the pre-signed supply (${txs.length}) ran out; raise SUPPLY_RATE for ${s.suite}`);

@@ -5,11 +5,13 @@
  * halves the rate). A transaction's verdict is the same on every node either way: the tests
  * check these against the portable suites, including malformed keys and signatures.
  */
-import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { type CryptoSuite, intlSuite, suiteById, type SuiteId } from '@konsortium/protocol';
 
 /** DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410): the 32 key bytes follow. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** DER PKCS#8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const KEY_CACHE_SIZE = 10_000;
 
 class Ed25519KeyCache {
@@ -39,9 +41,24 @@ function nodeHash(algorithm: string): (data: Uint8Array) => Uint8Array {
 
 function fastIntl(): CryptoSuite {
   const cache = new Ed25519KeyCache();
+  // A node signs every block with the same key: import it once. (Ed25519 is deterministic, so
+  // these signatures are byte for byte the portable suite's.)
+  const signingKeys = new Map<string, KeyObject>();
   return Object.freeze({
     ...intlSuite,
     hash: nodeHash('sha256'),
+    sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
+      if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) return intlSuite.sign(privateKey, message); // throws INVALID_KEY
+      const id = Buffer.from(privateKey.buffer, privateKey.byteOffset, privateKey.byteLength).toString('latin1');
+      let key = signingKeys.get(id);
+      if (key === undefined) {
+        key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+        if (signingKeys.size >= 16) signingKeys.clear();
+        signingKeys.set(id, key);
+      }
+      const sig = nodeSign(null, message, key);
+      return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
+    },
     verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
       if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32 || !(signature instanceof Uint8Array) || signature.length !== 64) return false;
       // OpenSSL enforces S < L (RFC 8032 §5.1.7) like the portable suite. Every node runs the

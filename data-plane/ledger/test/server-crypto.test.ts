@@ -10,6 +10,7 @@ t.test('server intl suite: same hashes and verdicts as the portable suite', asyn
     t.same(fast.hash(data), intlSuite.hash(data));
     const kp = intlSuite.generateKeyPair();
     const sig = intlSuite.sign(kp.privateKey, data);
+    t.same(fast.sign(kp.privateKey, data), sig, 'OpenSSL signs the same bytes (Ed25519 is deterministic)');
     t.equal(fast.verify(kp.publicKey, data, sig), true);
     const bad = Uint8Array.from(sig);
     bad[i % 64]! ^= 1 << i % 8;
