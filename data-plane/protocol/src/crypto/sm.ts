@@ -19,7 +19,7 @@
  */
 import { mapHashToField } from '@noble/curves/abstract/modular.js';
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
-import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
+import { bytesToHex, bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -179,7 +179,38 @@ export function sm2SignWithFixedNonceForTesting(
   return sig;
 }
 
-/** SM2 verification (GB/T 32918.2-2016 §7.1). Never throws: malformed input verifies false. */
+/**
+ * Verifiers see the same few signer keys again and again (members, nodes): their validated
+ * points (with precomputed tables once a key repeats) and Z_A (default ID) are kept here.
+ */
+class VerifierKeyCache {
+  private readonly entries = new Map<string, { point: Sm2Point; za: Uint8Array; uses: number }>();
+  constructor(private readonly capacity = 256) {}
+
+  get(publicKey: Uint8Array): { point: Sm2Point; za: Uint8Array } {
+    const id = bytesToHex(publicKey);
+    const hit = this.entries.get(id);
+    if (hit !== undefined) {
+      if (++hit.uses === 2) hit.point.precompute(4, false);
+      return hit;
+    }
+    const point = publicPoint(publicKey); // throws for an invalid key
+    const entry = { point, za: za(point, SM2_DEFAULT_ID), uses: 1 };
+    this.entries.set(id, entry);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    return entry;
+  }
+}
+
+const verifierKeys = new VerifierKeyCache();
+
+/**
+ * SM2 verification (GB/T 32918.2-2016 §7.1). Never throws: malformed input verifies false.
+ * Verification handles only public data, so it uses the faster variable-time multiplication.
+ */
 export function sm2Verify(
   publicKey: Uint8Array,
   message: Uint8Array,
@@ -190,14 +221,16 @@ export function sm2Verify(
     if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
       return false;
     }
-    const P = publicPoint(publicKey);
+    const defaultId = userId === SM2_DEFAULT_ID;
+    const cached = defaultId ? verifierKeys.get(publicKey) : null;
+    const P = cached?.point ?? publicPoint(publicKey);
     const r = bytesToNumberBE(signature.subarray(0, FIELD_BYTES));
     const s = bytesToNumberBE(signature.subarray(FIELD_BYTES));
     if (r < 1n || r >= N || s < 1n || s >= N) return false; // B1, B2
-    const e = bytesToNumberBE(digest(P, message, userId)); // B3, B4
+    const e = bytesToNumberBE(sm3(concatBytes(cached?.za ?? za(P, userId), message))); // B3, B4
     const t = modN(r + s); // B5
     if (t === 0n) return false;
-    const X = Point.BASE.multiply(s).add(P.multiply(t)); // B6
+    const X = Point.BASE.multiplyUnsafe(s).add(P.multiplyUnsafe(t)); // B6
     if (X.is0()) return false;
     return modN(e + X.toAffine().x) === r; // B7
   } catch {
