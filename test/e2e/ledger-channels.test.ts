@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { KonsortiumApiError, KonsortiumClient, Signer } from '@konsortium/client';
+import { type KonsortiumApiError, KonsortiumClient, Signer } from '@konsortium/client';
 import type { Operation } from '@konsortium/protocol';
 import { makeTempDir, removeTempDir } from '../lib/process.js';
 import { startLedgerCluster } from '../lib/ledger-cluster.js';

@@ -66,6 +66,8 @@ export const StateQuery = Type.Object({ height: Type.Optional(Type.String({ patt
 export const StateProofReply = Type.Object({
   key: Type.String(),
   value: Type.Union([HexBytes, Type.Null()]),
+  /** The value parsed as JSON, when it is JSON (contract state is): for reading; the proof covers `value`. */
+  json: Type.Optional(Type.Unknown()),
   height: Height,
   header: HexBytes,
   siblings: Type.Array(Hex32),

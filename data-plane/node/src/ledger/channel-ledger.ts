@@ -200,6 +200,11 @@ export class ChannelLedger implements EntryExtension {
     return this.store.flush();
   }
 
+  /** Stops background work (forwarding retries); the store is closed by its owner. */
+  close(): void {
+    this.forwarder?.close();
+  }
+
   nodeKeys(): Map<number, Uint8Array> {
     return this.ledger.nodeKeys();
   }

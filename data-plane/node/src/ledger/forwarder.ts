@@ -17,9 +17,15 @@ const MAX_TXS_PER_REQUEST = 4000;
 const MAX_CONCURRENT_REQUESTS = 4;
 const REQUEST_TIMEOUT_MS = 5000;
 
+const RETRY_BASE_MS = 50;
+const RETRY_MAX_MS = 2000;
+
 export class Forwarder {
   private scheduled = false;
   private inflight = 0;
+  /** Consecutive failed deliveries: the retry waits longer each time (no spinning on a dead leader). */
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
   forwarded = 0;
 
   constructor(
@@ -40,22 +46,39 @@ export class Forwarder {
     });
   }
 
+  /** Stops retrying (the node is closing). */
+  close(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
   flush(): void {
-    if (this.raft.isLeader()) return;
+    if (this.raft.isLeader() || this.retryTimer !== null) return;
     const leader = this.raft.leaderId();
     const addr = leader === 0 ? null : this.raft.httpAddrOf(leader);
     if (addr === null) return;
     while (this.pool.size > 0 && this.inflight < MAX_CONCURRENT_REQUESTS) {
       const { ids, txs } = this.pool.take(MAX_TXS_PER_REQUEST, 8 * 1024 * 1024);
       this.inflight++;
-      void this.post(addr, ids, txs).finally(() => {
+      void this.post(addr, ids, txs).then((ok) => {
         this.inflight--;
-        if (this.pool.size > 0) this.schedule();
+        if (ok) this.failures = 0;
+        else this.failures++;
+        if (this.pool.size === 0) return;
+        if (this.failures === 0) this.schedule();
+        else if (this.retryTimer === null) {
+          const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures - 1, 10));
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            this.flush();
+          }, delay);
+          this.retryTimer.unref();
+        }
       });
     }
   }
 
-  private async post(addr: string, ids: string[], txs: Transaction[]): Promise<void> {
+  private async post(addr: string, ids: string[], txs: Transaction[]): Promise<boolean> {
     try {
       const body = encodeTxList(txs.map((t) => t.bytes));
       const { nodeId, signature } = this.sign(body);
@@ -68,10 +91,12 @@ export class Forwarder {
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`leader answered ${res.status}`);
       this.forwarded += txs.length;
+      return true;
     } catch (err) {
       // Back to the pool: the next tick (or the next leader) gets them.
       this.pool.requeue(ids.map((id, i) => [id, txs[i]!] as const));
       this.logger.warn({ err: (err as Error).message, leader: addr, txs: txs.length }, 'forwarding to the leader failed; will retry');
+      return false;
     }
   }
 }
