@@ -18,17 +18,15 @@
  *
  * With --json the last line of stdout is {"suite","tps","p50_ms","p99_ms"}. Progress on stderr.
  */
-import { createPrivateKey, createPublicKey, createHash, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-import http from 'node:http';
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type CryptoSuite, encodeOperation, intlSuite, signTx, suiteById, type SuiteId, toHex } from '@konsortium/protocol';
-import { installSignalCleanup, killAllSync, processCpuMs } from '../lib/process.js';
+import { encodeOperation, signTx, suiteById, type SuiteId } from '@konsortium/protocol';
+import { installSignalCleanup, killAllSync } from '../lib/process.js';
 import { type LedgerCluster, startLedgerCluster } from '../lib/ledger-cluster.js';
-import { Histogram } from './histogram.js';
+import { benchLog, blockFigures, drive, fastIntlSigner, type Signed, toSigned } from './ledger-driver.js';
 
 interface Settings {
-  /** Submit only to the leader (no forwarding); default: to all three nodes in turn. */
   leaderOnly: boolean;
   seconds: number;
   warmup: number;
@@ -40,11 +38,8 @@ interface Settings {
 
 const CH = 'consortium';
 /** Upper bounds used to size the pre-signed supply per suite (tx/s). */
-const SUPPLY_RATE: Record<SuiteId, number> = { intl: 12_000, sm: 3_000, gost: 1_500 };
-
-function log(msg: string): void {
-  process.stderr.write(`[bench:ledger] ${msg}\n`);
-}
+const SUPPLY_RATE: Record<SuiteId, number> = { intl: 6_000, sm: 1_000, gost: 800 };
+const log = benchLog('bench:ledger');
 
 function settings(): Settings {
   const { values } = parseArgs({
@@ -65,30 +60,15 @@ function settings(): Settings {
   };
   const suite = values.suite ?? 'intl';
   if (suite !== 'intl' && suite !== 'gost' && suite !== 'sm') throw new Error('--suite must be intl, gost or sm');
-  return { leaderOnly: values['leader-only'] ?? false, seconds: int(values.seconds, 10, 'seconds'), warmup: int(values.warmup, 2, 'warmup'), clients: int(values.clients, 256, 'clients'), suite, json: values.json ?? false, keep: values.keep ?? false };
-}
-
-/** The intl suite with OpenSSL's SHA-256 and Ed25519 signing: fast pre-signing, same bytes. */
-function fastIntlSigner(): CryptoSuite {
-  const keys = new Map<string, ReturnType<typeof createPrivateKey>>();
   return {
-    ...intlSuite,
-    hash: (d) => new Uint8Array(createHash('sha256').update(d).digest()),
-    sign: (priv, msg) => {
-      const id = Buffer.from(priv).toString('hex');
-      let k = keys.get(id);
-      if (k === undefined) {
-        k = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), priv]), format: 'der', type: 'pkcs8' });
-        keys.set(id, k);
-      }
-      return new Uint8Array(nodeSign(null, msg, k));
-    },
+    leaderOnly: values['leader-only'] ?? false,
+    seconds: int(values.seconds, 10, 'seconds'),
+    warmup: int(values.warmup, 2, 'warmup'),
+    clients: int(values.clients, 256, 'clients'),
+    suite,
+    json: values.json ?? false,
+    keep: values.keep ?? false,
   };
-}
-
-interface Signed {
-  readonly body: Buffer;
-  readonly id: string;
 }
 
 function presign(lc: LedgerCluster, count: number): Signed[] {
@@ -96,26 +76,15 @@ function presign(lc: LedgerCluster, count: number): Signed[] {
   const out: Signed[] = [];
   const runId = Date.now().toString(36);
   for (let i = 0; i < count; i++) {
-    const tx = signTx(
-      {
-        suite: lc.suite,
-        channel: CH,
-        sender: lc.admin.publicKey,
-        nonce: i + 1,
-        operations: [encodeOperation({ contract: 'governance', method: 'addMember', args: { id: `b${runId}-${i}`, name: 'bench member', roles: ['member'], keys: [] } })],
-      },
-      lc.admin.privateKey,
-      suite,
-    );
-    out.push({ body: Buffer.from(JSON.stringify({ tx: toHex(tx.bytes) })), id: toHex(tx.id) });
+    const op = encodeOperation({ contract: 'governance', method: 'addMember', args: { id: `b${runId}-${i}`, name: 'bench member', roles: ['member'], keys: [] } });
+    out.push(toSigned(signTx({ suite: lc.suite, channel: CH, sender: lc.admin.publicKey, nonce: i + 1, operations: [op] }, lc.admin.privateKey, suite)));
   }
   return out;
 }
 
 /** node:crypto Ed25519 verifications per second on one core (1 s). */
 function ed25519VerifyRate(): number {
-  const seed = Buffer.alloc(32, 7);
-  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, 7)]), format: 'der', type: 'pkcs8' });
   const pub = createPublicKey(priv);
   const msg = Buffer.alloc(32, 1);
   const sig = nodeSign(null, msg, priv);
@@ -128,74 +97,13 @@ function ed25519VerifyRate(): number {
   return n / ((performance.now() - start) / 1000);
 }
 
-/** Follows the leader's block stream; resolves waiters by transaction id. */
-class CommitWatcher {
-  private readonly waiters = new Map<string, () => void>();
-  private readonly early = new Set<string>();
-  private req: http.ClientRequest | null = null;
-  committed = 0;
-
-  start(url: string, from: number): void {
-    this.req = http.get(`${url}/v1/channels/${CH}/events?from=${from}`, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const data = frame.split('\n').find((l) => l.startsWith('data: '));
-          if (data !== undefined) this.onBlock(JSON.parse(data.slice(6)) as { txs: { txId: string }[] });
-        }
-      });
-    });
-    this.req.on('error', (err) => log(`event stream: ${err.message}`));
-  }
-
-  private onBlock(b: { txs: { txId: string }[] }): void {
-    for (const t of b.txs) {
-      this.committed++;
-      const w = this.waiters.get(t.txId);
-      if (w !== undefined) {
-        this.waiters.delete(t.txId);
-        w();
-      } else this.early.add(t.txId);
-    }
-  }
-
-  wait(id: string): Promise<void> {
-    if (this.early.delete(id)) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.set(id, resolve));
-  }
-
-  stop(): void {
-    this.req?.destroy();
-  }
-}
-
-function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, hostname: url.hostname, port: url.port, method: 'POST', path: `/v1/channels/${CH}/txs`, headers: { 'content-type': 'application/json', 'content-length': body.length } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function run(s: Settings): Promise<{ tps: number; p50: number; p99: number }> {
-  log(`measuring the Ed25519 reference (node:crypto, one core)...`);
+  log('measuring the Ed25519 reference (node:crypto, one core)...');
   const verifyRate = ed25519VerifyRate();
-  const cores = cpus().length;
-  log(`ed25519 verify: ${Math.round(verifyRate)}/s per core; ${cores} cores; bound with 3 verifying replicas ≈ ${Math.round((verifyRate * cores) / 3)} tx/s`);
+  const bound = (verifyRate * cpus().length) / 3;
+  log(`ed25519 verify: ${Math.round(verifyRate)}/s per core; ${cpus().length} cores; bound with 3 verifying replicas ≈ ${Math.round(bound)} tx/s`);
   log(`starting a 3-node ledger (suite ${s.suite}, fsync on)...`);
-  // KONSORTIUM_BENCH_NODE_ARGS: extra node flags for the node processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  // KONSORTIUM_BENCH_NODE_ARGS: extra flags for the node processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env['KONSORTIUM_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const lc = await startLedgerCluster({ size: 3, suite: s.suite, keep: s.keep, nodeArgs });
   try {
@@ -205,73 +113,16 @@ async function run(s: Settings): Promise<{ tps: number; p50: number; p99: number
     const t0 = performance.now();
     const txs = presign(lc, supply);
     log(`signed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const head = (await (await fetch(`${lc.url(leader)}/v1/channels/${CH}/head`)).json()) as { height: number };
-    const watcher = new CommitWatcher();
-    watcher.start(lc.url(leader), head.height + 1);
-    const urls = [1, 2, 3].map((id) => new URL(lc.url(id)));
-    const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: s.clients }));
-    const hist = new Histogram();
-    let next = 0;
-    let errors = 0;
-    let counted = 0;
-    const started = performance.now();
-    const measureFrom = started + s.warmup * 1000;
-    const measureTo = measureFrom + s.seconds * 1000;
-    const cpuBefore = lc.cluster.nodes.map((n) => (n.process ? processCpuMs(n.process.pid) : undefined));
-    let cpuAtStart: (number | undefined)[] = cpuBefore;
-    setTimeout(() => {
-      cpuAtStart = lc.cluster.nodes.map((n) => (n.process ? processCpuMs(n.process.pid) : undefined));
-    }, s.warmup * 1000);
-    const worker = async (w: number): Promise<void> => {
-      while (performance.now() < measureTo) {
-        const i = next++;
-        if (i >= txs.length) return;
-        const tx = txs[i]!;
-        const target = s.leaderOnly ? leader - 1 : (w + i) % 3;
-        const begin = performance.now();
-        let status: number;
-        try {
-          status = await post(agents[target]!, urls[target]!, tx.body);
-        } catch {
-          errors++;
-          await new Promise((r) => setTimeout(r, 10));
-          continue;
-        }
-        if (status !== 202 && status !== 200) {
-          errors++;
-          await new Promise((r) => setTimeout(r, 10));
-          continue;
-        }
-        await Promise.race([watcher.wait(tx.id), new Promise((r) => setTimeout(r, 30_000))]);
-        const end = performance.now();
-        if (begin >= measureFrom && end <= measureTo) {
-          counted++;
-          hist.record((end - begin) * 1000);
-        }
-      }
-    };
-    const progress = setInterval(() => log(`committed ${watcher.committed}, errors ${errors}`), 2000);
-    await Promise.all(Array.from({ length: s.clients }, (_, w) => worker(w)));
-    clearInterval(progress);
-    const cpuAfter = lc.cluster.nodes.map((n) => (n.process ? processCpuMs(n.process.pid) : undefined));
-    const metric = (text: string, name: string): number => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    const m = await (await fetch(`${lc.url(leader)}/metrics`)).text();
-    const blocks = metric(m, 'konsortium_ledger_blocks_total');
-    const committedTxs = metric(m, 'konsortium_ledger_txs_committed_total');
-    log(`leader: ${blocks} blocks for ${committedTxs} transactions (${(committedTxs / blocks).toFixed(1)} per block)`);
-    watcher.stop();
-    for (const a of agents) a.destroy();
-    if (next >= txs.length) log(`WARNING: the pre-signed supply (${txs.length}) ran out; raise SUPPLY_RATE for ${s.suite}`);
-    const tps = counted / s.seconds;
-    const p50 = hist.quantile(0.5) / 1000;
-    const p99 = hist.quantile(0.99) / 1000;
-    const cores = cpuAfter.reduce<number>((sum, v, i) => sum + ((v ?? 0) - (cpuAtStart[i] ?? 0)), 0) / (s.seconds * 1000);
-    log(`suite ${s.suite}: ${Math.round(tps)} tx/s committed, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, errors ${errors}, cluster CPU ${cores.toFixed(2)} cores`);
+    const r = await drive({ lc, channel: CH, leader, txs, clients: s.clients, warmupSeconds: s.warmup, seconds: s.seconds, leaderOnly: s.leaderOnly, log });
+    if (r.exhausted) log(`WARNING: the pre-signed supply (${txs.length}) ran out; raise SUPPLY_RATE for ${s.suite}`);
+    const f = await blockFigures(lc, leader);
+    log(`leader: ${f.blocks} blocks for ${f.txs} transactions (${(f.txs / f.blocks).toFixed(1)} per block)`);
+    log(`suite ${s.suite}: ${Math.round(r.tps)} tx/s committed, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, errors ${r.errors}, cluster CPU ${r.clusterCores.toFixed(2)} cores`);
     if (!s.json) {
-      process.stdout.write(`suite ${s.suite}: ${Math.round(tps)} tx/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (clients ${s.clients}, ${s.seconds} s, errors ${errors})\n`);
-      process.stdout.write(`reference: Ed25519 verify ${Math.round(verifyRate)}/s/core × ${cpus().length} cores / 3 replicas ≈ ${Math.round((verifyRate * cpus().length) / 3)} tx/s\n`);
+      process.stdout.write(`suite ${s.suite}: ${Math.round(r.tps)} tx/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (clients ${s.clients}, ${s.seconds} s, errors ${r.errors})\n`);
+      process.stdout.write(`reference: Ed25519 verify ${Math.round(verifyRate)}/s/core × ${cpus().length} cores / 3 replicas ≈ ${Math.round(bound)} tx/s\n`);
     }
-    return { tps, p50, p99 };
+    return r;
   } finally {
     await lc.destroy();
   }

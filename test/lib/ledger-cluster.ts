@@ -21,6 +21,8 @@ export interface LedgerClusterOptions extends Omit<KonsortiumClusterOptions, 'st
   readonly extraArgs?: (id: number) => readonly string[];
   /** A bearer token with an admin role, when the nodes check callers (--auth-jwks). */
   readonly adminToken?: string;
+  /** More genesis members (beside the "operator" admin), e.g. an issuer and investors with their keys. */
+  readonly members?: readonly { readonly id: string; readonly name?: string; readonly roles: readonly string[]; readonly keys: readonly KeyPair[] }[];
 }
 
 export interface LedgerCluster {
@@ -64,7 +66,10 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
       channel: c.name,
       suite: suiteId,
       timestamp: GENESIS_TIME,
-      members: [{ id: 'operator', name: 'Consortium operator', roles: ['admin', 'operator'], keys: [toHex(admin.publicKey)] }],
+      members: [
+        { id: 'operator', name: 'Consortium operator', roles: ['admin', 'operator'], keys: [toHex(admin.publicKey)] },
+        ...(o.members ?? []).map((m) => ({ id: m.id, name: m.name ?? m.id, roles: [...m.roles], keys: m.keys.map((k) => toHex(k.publicKey)) })),
+      ],
       nodes: nodes.map((id) => ({ nodeId: id, publicKey: toHex(nodeKeys.get(id)!.publicKey), owner: 'operator' })),
     };
     writeFileSync(join(cluster.baseDir, `${c.name}.genesis.json`), JSON.stringify(genesis, null, 2));

@@ -8,7 +8,7 @@ import { type Contract, type ContractContext, ContractError, type IdentityDirect
 import { fromHex } from '@konsortium/protocol';
 import { argsChecker } from '../schema.js';
 import { GOVERNANCE_METHODS as M } from './methods.js';
-import { K, type Member, type NodeEntry, type Role } from './model.js';
+import { type FeeSchedule, K, type Member, type NodeEntry, type Role } from './model.js';
 
 type Args<N extends keyof typeof M> = Static<(typeof M)[N]>;
 
@@ -109,6 +109,13 @@ export function governanceContract(opts: GovernanceOptions): Contract {
         K.nodes,
         nodes.filter((n) => n.nodeId !== a.nodeId),
       );
+    },
+    setFees(ctx, a: Args<'setFees'>) {
+      if (!ctx.sender.roles.includes('admin') && !ctx.sender.roles.includes('operator')) {
+        throw new ContractError('FORBIDDEN', `member ${ctx.sender.memberId} is neither an admin nor an operator`);
+      }
+      memberOf(ctx, a.collector);
+      ctx.putJson(K.fees, { collector: a.collector, rules: a.rules } satisfies FeeSchedule);
     },
   };
   return {

@@ -6,8 +6,8 @@ import { Value } from '@sinclair/typebox/value';
 import { Type, type Static } from '@sinclair/typebox';
 import { jsonBytes, type Writes } from '@konsortium/ledger';
 import { fromHex, isChannelName, suiteById } from '@konsortium/protocol';
-import { Hex, MemberId, NodeId, Roles } from './methods.js';
-import { K, type Member, type NodeEntry } from './model.js';
+import { FeeScheduleSchema, Hex, MemberId, NodeId, Roles } from './methods.js';
+import { type FeeSchedule, K, type Member, type NodeEntry } from './model.js';
 
 export const GenesisSchema = Type.Object(
   {
@@ -21,6 +21,8 @@ export const GenesisSchema = Type.Object(
       { minItems: 1 },
     ),
     nodes: Type.Array(Type.Object({ nodeId: NodeId, publicKey: Hex, owner: MemberId }, { additionalProperties: false }), { minItems: 1 }),
+    /** The operator's initial fee schedule (gov/fees); absent: no fees until setFees. */
+    fees: Type.Optional(FeeScheduleSchema),
   },
   { additionalProperties: false },
 );
@@ -59,6 +61,7 @@ export function parseGenesis(doc: unknown): Genesis {
     if (!ids.has(n.owner)) throw new GenesisError(`genesis: node ${n.nodeId} owned by unknown member "${n.owner}"`);
     if (fromHex(n.publicKey).length !== keyBytes) throw new GenesisError(`genesis: key of node ${n.nodeId} is not a ${g.suite} public key`);
   }
+  if (g.fees !== undefined && !ids.has(g.fees.collector)) throw new GenesisError(`genesis: fee collector "${g.fees.collector}" is not a member`);
   return g;
 }
 
@@ -75,5 +78,6 @@ export function genesisWrites(g: Genesis): Writes {
   w.set(K.admins, jsonBytes(admins.sort()));
   const nodes: NodeEntry[] = [...g.nodes].sort((a, b) => a.nodeId - b.nodeId);
   w.set(K.nodes, jsonBytes(nodes));
+  if (g.fees !== undefined) w.set(K.fees, jsonBytes({ collector: g.fees.collector, rules: g.fees.rules } satisfies FeeSchedule));
   return w;
 }

@@ -1,11 +1,35 @@
 /** The governance contract's methods and their argument schemas. */
 import { Type } from '@sinclair/typebox';
-import { ROLES } from './model.js';
+import { type FeeOperation, ROLES } from './model.js';
 
 const MemberId = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
 const Hex = Type.String({ pattern: '^([0-9a-f]{2}){16,256}$' });
 const Roles = Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, maxItems: ROLES.length, uniqueItems: true });
 const NodeId = Type.Integer({ minimum: 1, maximum: 0xffffffff });
+
+const FeeRuleSchema = Type.Object(
+  { fixed: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), bps: Type.Integer({ minimum: 0, maximum: 10_000 }) },
+  { additionalProperties: false },
+);
+/** A fee schedule: the collecting member and a rule per operation type (missing: free). */
+const FeeScheduleSchema = Type.Object(
+  {
+    collector: MemberId,
+    rules: Type.Object(
+      {
+        issue: Type.Optional(FeeRuleSchema),
+        placement: Type.Optional(FeeRuleSchema),
+        trade: Type.Optional(FeeRuleSchema),
+        gift: Type.Optional(FeeRuleSchema),
+        inheritance: Type.Optional(FeeRuleSchema),
+        redemption: Type.Optional(FeeRuleSchema),
+        'early-redemption': Type.Optional(FeeRuleSchema),
+      } satisfies Record<FeeOperation, unknown>,
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const GOVERNANCE_METHODS = {
   addMember: Type.Object(
@@ -19,6 +43,7 @@ export const GOVERNANCE_METHODS = {
   revokeKey: Type.Object({ publicKey: Hex }, { additionalProperties: false }),
   setNode: Type.Object({ nodeId: NodeId, publicKey: Hex, owner: MemberId }, { additionalProperties: false }),
   removeNode: Type.Object({ nodeId: NodeId }, { additionalProperties: false }),
+  setFees: FeeScheduleSchema,
 } as const;
 
-export { MemberId, Hex, Roles, NodeId };
+export { MemberId, Hex, Roles, NodeId, FeeScheduleSchema };

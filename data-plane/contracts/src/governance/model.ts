@@ -5,6 +5,7 @@
  *   gov/key/<hex>        { member }            a member's signing key (one member per key)
  *   gov/admins           string[]              ids of active admins (to keep at least one)
  *   gov/nodes            NodeEntry[]           the channel's nodes and their block-signing keys
+ *   gov/fees             FeeSchedule           the operator's commission per operation type (absent: no fees)
  */
 export const ROLES = ['admin', 'operator', 'issuer', 'investor', 'auditor', 'member'] as const;
 export type Role = (typeof ROLES)[number];
@@ -23,10 +24,35 @@ export interface NodeEntry {
   readonly owner: string;
 }
 
+/** Operation types the operator may charge a commission on (the cfa contract charges them). */
+export const FEE_OPERATIONS = ['issue', 'placement', 'trade', 'gift', 'inheritance', 'redemption', 'early-redemption'] as const;
+export type FeeOperation = (typeof FEE_OPERATIONS)[number];
+
+/**
+ * One operation type's commission in minor units: fee = fixed + floor(base × bps / 10 000),
+ * never below 0 (see the cfa contract for the base and the payer of each operation type).
+ */
+export interface FeeRule {
+  readonly fixed: number;
+  /** Basis points of the operation's money amount (0..10 000). */
+  readonly bps: number;
+}
+
+export interface FeeSchedule {
+  /** The member account that receives the fees; null: no fees are charged. */
+  readonly collector: string | null;
+  /** Operation types without a rule are free. */
+  readonly rules: { readonly [op in FeeOperation]?: FeeRule };
+}
+
+/** No commission at all: what applies while gov/fees is absent. */
+export const NO_FEES: FeeSchedule = { collector: null, rules: {} };
+
 export const K = {
   meta: 'gov/meta',
   member: (id: string) => `gov/member/${id}`,
   key: (hex: string) => `gov/key/${hex}`,
   admins: 'gov/admins',
   nodes: 'gov/nodes',
+  fees: 'gov/fees',
 } as const;

@@ -23,6 +23,7 @@ import type { ChannelHost } from '../ledger/channel-host.js';
 import type { Readiness } from '../runtime/node.js';
 import { ADMIN_ROLES, type AuthVerifier, requireCaller } from './auth.js';
 import { blockRoutes } from './routes/ledger/blocks.js';
+import { cfaRoutes } from './routes/ledger/cfa.js';
 import { channelRoutes } from './routes/ledger/channels.js';
 import { eventRoutes } from './routes/ledger/events.js';
 import { stateRoutes } from './routes/ledger/state.js';
@@ -112,6 +113,7 @@ export async function build(options: HttpApiOptions): Promise<HttpApp> {
       await reader.register(blockRoutes, { channels });
       await reader.register(stateRoutes, { channels });
       await reader.register(eventRoutes, { channels });
+      await reader.register(cfaRoutes, { channels });
     });
     await app.register(bulkSubmitRoutes, { channels, auth, bulkBodyLimitBytes: limits.bulkBodyLimitBytes });
     // Each channel's Raft group has its own status and membership, under its prefix; admin only.

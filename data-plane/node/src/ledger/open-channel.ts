@@ -5,7 +5,7 @@
  * the node's data dir:  channels/<name>/raft (WAL, snapshots)  channels/<name>/ledger (LMDB).
  */
 import path from 'node:path';
-import { genesisWrites, type Genesis, governanceContract, governanceDirectory } from '@konsortium/contracts';
+import { cfaContract, genesisWrites, type Genesis, governanceContract, governanceDirectory } from '@konsortium/contracts';
 import { Ledger, serverSuite } from '@konsortium/ledger';
 import { bytesEqual, fromHex, toHex } from '@konsortium/protocol';
 import { LedgerStore } from '@konsortium/storage';
@@ -58,7 +58,7 @@ export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel>
       channel: g.channel,
       suite,
       store,
-      contracts: [governanceContract({ publicKeyBytes: suite.publicKeyBytes })],
+      contracts: [governanceContract({ publicKeyBytes: suite.publicKeyBytes }), cfaContract()],
       identities: governanceDirectory,
       nodeId: o.nodeId,
       nodePrivateKey: privateKey,

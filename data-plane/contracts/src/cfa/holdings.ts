@@ -1,0 +1,87 @@
+/**
+ * Units of the assets: the owners registry per asset and the holdings per account, kept in step
+ * (both only list non-zero entries), locks for open sell offers, and the movement log. A frozen
+ * account's or asset's units never move; nothing goes negative.
+ */
+import type { ContractContext, StateReader } from '@konsortium/ledger';
+import { cfaKeys as K } from './keys.js';
+import { type AssetCause, CFA_LIMITS, type Holdings, type LockedUnits, type Owners } from './model.js';
+import { logAssetMove } from './movements.js';
+import { requireNotFrozen } from './state.js';
+import { add, fail, sub, withEntry } from './util.js';
+
+export interface UnitLeg {
+  readonly cause: AssetCause;
+  /** The money leg of the deal (0 if none). */
+  readonly money: number;
+  readonly counterparty: string | null;
+  readonly ref: string | null;
+}
+
+export function ownersOf(state: StateReader, code: string): Owners {
+  return state.getJson<Owners>(K.owners(code)) ?? {};
+}
+
+export function holdingsOf(state: StateReader, account: string): Holdings {
+  return state.getJson<Holdings>(K.holdings(account)) ?? {};
+}
+
+export function lockedOf(state: StateReader, account: string): LockedUnits {
+  return state.getJson<LockedUnits>(K.locked(account)) ?? {};
+}
+
+export function unitsOf(state: StateReader, account: string, code: string): number {
+  return holdingsOf(state, account)[code] ?? 0;
+}
+
+/** Units owned and not locked in sell offers. */
+export function freeUnits(state: StateReader, account: string, code: string): number {
+  return unitsOf(state, account, code) - (lockedOf(state, account)[code] ?? 0);
+}
+
+function putMap(ctx: ContractContext, key: string, map: Record<string, number>): void {
+  if (Object.keys(map).length === 0) ctx.delete(key);
+  else ctx.putJson(key, map);
+}
+
+function setUnits(ctx: ContractContext, code: string, account: string, units: number): void {
+  putMap(ctx, K.owners(code), withEntry(ownersOf(ctx, code), account, units));
+  putMap(ctx, K.holdings(account), withEntry(holdingsOf(ctx, account), code, units));
+}
+
+export function creditUnits(ctx: ContractContext, code: string, account: string, quantity: number, leg: UnitLeg): void {
+  if (quantity === 0) return;
+  requireNotFrozen(ctx, [account], code);
+  const owners = ownersOf(ctx, code);
+  const had = owners[account] ?? 0;
+  if (had === 0 && Object.keys(owners).length >= CFA_LIMITS.maxHolders) {
+    fail('TOO_MANY_HOLDERS', `asset ${code} already has ${CFA_LIMITS.maxHolders} owners`);
+  }
+  setUnits(ctx, code, account, add(had, quantity, `units of ${code}`));
+  logAssetMove(ctx, { asset: code, entry: 'credit', account, quantity, ...leg });
+}
+
+/** Debits units not locked in offers: INSUFFICIENT_HOLDINGS if the account lacks them. */
+export function debitUnits(ctx: ContractContext, code: string, account: string, quantity: number, leg: UnitLeg): void {
+  if (quantity === 0) return;
+  requireNotFrozen(ctx, [account], code);
+  const free = freeUnits(ctx, account, code);
+  if (free < quantity) fail('INSUFFICIENT_HOLDINGS', `${account} has ${free} free units of ${code}, needs ${quantity}`);
+  setUnits(ctx, code, account, sub(unitsOf(ctx, account, code), quantity));
+  logAssetMove(ctx, { asset: code, entry: 'debit', account, quantity, ...leg });
+}
+
+/** Locks free units for a sell offer: FROZEN, INSUFFICIENT_HOLDINGS. */
+export function lockUnits(ctx: ContractContext, code: string, account: string, quantity: number): void {
+  requireNotFrozen(ctx, [account], code);
+  const free = freeUnits(ctx, account, code);
+  if (free < quantity) fail('INSUFFICIENT_HOLDINGS', `${account} has ${free} free units of ${code}, needs ${quantity}`);
+  const locked = lockedOf(ctx, account);
+  putMap(ctx, K.locked(account), withEntry(locked, code, add(locked[code] ?? 0, quantity)));
+}
+
+/** Releases locked units (allowed while frozen: nothing moves). */
+export function unlockUnits(ctx: ContractContext, code: string, account: string, quantity: number): void {
+  const locked = lockedOf(ctx, account);
+  putMap(ctx, K.locked(account), withEntry(locked, code, sub(locked[code] ?? 0, quantity, `locked units of ${code}`)));
+}

@@ -1,0 +1,205 @@
+/**
+ * A channel with governance + cfa on one or more in-memory ledgers (different node keys), for the
+ * cfa tests: signed transactions from named members, one batch per block at a chosen block
+ * time, and readers of the cfa state. Every batch goes to every ledger; they must agree.
+ */
+import { encodeOperation, intlSuite, type KeyPair, signTx, toHex, type Transaction } from '@konsortium/protocol';
+import { Ledger, serverSuite } from '@konsortium/ledger';
+import { MemoryChainStore } from '../../ledger/test/memory-store.js';
+import {
+  type CfaAsset,
+  cfaContract,
+  cfaKeys,
+  type FeeSchedule,
+  type Genesis,
+  genesisWrites,
+  governanceContract,
+  governanceDirectory,
+  type MoneyAccount,
+  parseGenesis,
+} from '../src/index.js';
+
+const suite = serverSuite('intl');
+const seeded = (b: number): KeyPair => intlSuite.generateKeyPair((n) => new Uint8Array(n).fill(b));
+const decoder = new TextDecoder();
+
+/** Block time of genesis: 2024-01-10T00:00:00Z. */
+export const T0 = Date.UTC(2024, 0, 10);
+export const DAY = 86_400_000;
+
+export const MEMBERS = {
+  op: { roles: ['admin', 'operator'] as const, key: 1 },
+  iss: { roles: ['issuer'] as const, key: 2 },
+  iss2: { roles: ['issuer'] as const, key: 3 },
+  alice: { roles: ['investor'] as const, key: 4 },
+  bob: { roles: ['investor'] as const, key: 5 },
+  carol: { roles: ['investor'] as const, key: 6 },
+  dave: { roles: ['investor'] as const, key: 7 },
+  fees: { roles: ['member'] as const, key: 8 },
+} as const;
+export type Who = keyof typeof MEMBERS;
+
+const keys = Object.fromEntries(Object.entries(MEMBERS).map(([id, m]) => [id, seeded(m.key)])) as Record<Who, KeyPair>;
+const nodeKeys = [seeded(101), seeded(102)];
+
+export function genesisDoc(fees?: FeeSchedule): Genesis {
+  return {
+    channel: 'consortium',
+    suite: 'intl',
+    timestamp: T0,
+    members: Object.entries(MEMBERS).map(([id, m]) => ({ id, name: id, roles: [...m.roles], keys: [toHex(keys[id as Who].publicKey)] })),
+    nodes: nodeKeys.map((k, i) => ({ nodeId: i + 1, publicKey: toHex(k.publicKey), owner: 'op' })),
+    ...(fees === undefined || fees.collector === null ? {} : { fees: { collector: fees.collector, rules: fees.rules } }),
+  };
+}
+
+export interface Op {
+  readonly contract?: string;
+  readonly method: string;
+  readonly args: unknown;
+}
+
+export class CfaWorld {
+  readonly ledgers: Ledger[] = [];
+  readonly stores: MemoryChainStore[] = [];
+  now = T0;
+  private index = 0;
+  private nonce = 0;
+
+  constructor(o: { ledgers?: number; fees?: FeeSchedule } = {}) {
+    const g = parseGenesis(genesisDoc(o.fees));
+    for (let i = 0; i < (o.ledgers ?? 1); i++) {
+      const store = new MemoryChainStore((d) => suite.hash(d));
+      const ledger = new Ledger({
+        channel: 'consortium',
+        suite,
+        store,
+        contracts: [governanceContract({ publicKeyBytes: 32 }), cfaContract()],
+        identities: governanceDirectory,
+        nodeId: i + 1,
+        nodePrivateKey: nodeKeys[i]!.privateKey,
+      });
+      ledger.initialize(genesisWrites(g), g.timestamp);
+      this.ledgers.push(ledger);
+      this.stores.push(store);
+    }
+  }
+
+  /** A signed transaction of `who` with these operations (cfa unless said otherwise). */
+  sign(who: Who, ops: readonly Op[]): Transaction {
+    const k = keys[who];
+    return signTx(
+      {
+        suite: 'intl',
+        channel: 'consortium',
+        sender: k.publicKey,
+        nonce: ++this.nonce,
+        operations: ops.map((op) => encodeOperation({ contract: op.contract ?? 'cfa', method: op.method, args: op.args })),
+      },
+      k.privateKey,
+    );
+  }
+
+  /** Applies one batch as the next block on every ledger; returns the outcome codes (and messages). */
+  block(txs: readonly Transaction[], at = this.now): { code: string; message: string | null }[] {
+    this.now = Math.max(this.now, at);
+    this.index++;
+    let first: { code: string; message: string | null }[] | null = null;
+    for (const l of this.ledgers) {
+      const r = l.apply({ proposer: 1, timestamp: this.now, txs: txs.map((t) => t.bytes) }, this.index);
+      const out = r === null ? [] : r.outcomes.map((o) => ({ code: o.code, message: o.message }));
+      if (first === null) first = out;
+      else if (JSON.stringify(first) !== JSON.stringify(out)) throw new Error(`ledgers disagree: ${JSON.stringify(first)} vs ${JSON.stringify(out)}`);
+    }
+    return first ?? [];
+  }
+
+  /** One transaction with one operation in its own block: its code. */
+  run(who: Who, method: string, args: unknown, contract = 'cfa'): string {
+    return this.runMsg(who, method, args, contract).code;
+  }
+
+  runMsg(who: Who, method: string, args: unknown, contract = 'cfa'): { code: string; message: string | null } {
+    return this.block([this.sign(who, [{ contract, method, args }])])[0]!;
+  }
+
+  /** Several operations in one transaction (all-or-nothing). */
+  runOps(who: Who, ops: readonly Op[]): string {
+    return this.block([this.sign(who, ops)])[0]!.code;
+  }
+
+  at(ts: number): this {
+    this.now = Math.max(this.now, ts);
+    return this;
+  }
+
+  get store(): MemoryChainStore {
+    return this.stores[0]!;
+  }
+
+  json<T>(key: string, store = this.store): T | undefined {
+    const v = store.get(key);
+    return v === undefined ? undefined : (JSON.parse(decoder.decode(v)) as T);
+  }
+
+  money(account: string): MoneyAccount {
+    return this.json<MoneyAccount>(cfaKeys.money(account)) ?? { balance: 0, locked: 0 };
+  }
+
+  units(account: string, code: string): number {
+    return this.json<Record<string, number>>(cfaKeys.holdings(account))?.[code] ?? 0;
+  }
+
+  owners(code: string): Record<string, number> {
+    return this.json<Record<string, number>>(cfaKeys.owners(code)) ?? {};
+  }
+
+  asset(code: string): CfaAsset {
+    return this.json<CfaAsset>(cfaKeys.asset(code))!;
+  }
+
+  /** All keys of the state with this prefix (sorted). */
+  keysWith(prefix: string, store = this.store): string[] {
+    return [...store.state.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+}
+
+/** A standard issue decision for `code`, its times relative to T0. */
+export function decision(code: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    code,
+    name: `Asset ${code}`,
+    volume: 1000,
+    nominal: 100_00,
+    placementPrice: 100_00,
+    placementStart: T0 + 1 * DAY,
+    placementEnd: T0 + 10 * DAY,
+    maturityDate: T0 + 100 * DAY,
+    redemptionPrice: 110_00,
+    earlyRedemption: { from: T0 + 50 * DAY, price: 105_00, byIssuer: true, byHolder: true },
+    rights: 'Right to receive the redemption price at maturity.',
+    ...over,
+  };
+}
+
+/**
+ * Files `code` as `iss` (decision over `over`), registers it, has each investor apply for its
+ * units (minting the money first) and closes the placement at its end: the asset is placed with
+ * exactly these holdings (volume = their sum unless `over` says otherwise).
+ */
+export function placeAsset(w: CfaWorld, code: string, units: Partial<Record<Who, number>>, over: Record<string, unknown> = {}): void {
+  const total = Object.values(units).reduce((s, n) => s + n, 0);
+  const d = decision(code, { volume: total, ...over });
+  const must = (what: string, r: { code: string; message: string | null }): void => {
+    if (r.code !== 'OK') throw new Error(`${what}: ${r.code} ${r.message}`);
+  };
+  must('fileIssue', w.runMsg((d.issuer as Who | undefined) ?? 'iss', 'fileIssue', { ...d, issuer: undefined }));
+  must('registerIssue', w.runMsg('op', 'registerIssue', { asset: code }));
+  w.at(d.placementStart as number);
+  for (const [who, q] of Object.entries(units) as [Who, number][]) {
+    must('mint', w.runMsg('op', 'mint', { account: who, amount: q * (d.placementPrice as number), ref: `deposit-${code}-${who}` }));
+    must('apply', w.runMsg(who, 'apply', { asset: code, quantity: q }));
+  }
+  w.at(d.placementEnd as number);
+  must('closePlacement', w.runMsg('op', 'closePlacement', { asset: code }));
+}

@@ -1,0 +1,66 @@
+/**
+ * CFA registries: each answer is one state key of the cfa contract with its proof at a height
+ * (default: the head), plus the decoded JSON. Owners of an asset, an account's holdings and
+ * money, the asset list, the fee schedule; and the movement logs (credits and debits with their
+ * causes) as pages of proven records.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import { cfaKeys } from '@konsortium/contracts';
+import type { ChannelHost } from '../../../ledger/channel-host.js';
+import { ChannelParams, StateProofReply, StateQuery } from '../../ledger-schemas.js';
+import { ERRORS } from '../../schemas.js';
+import { heightOf, stateProofReply } from './state-proof.js';
+
+const Channel = ChannelParams.properties.channel;
+const Code = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
+const Account = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
+const Height = Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' }));
+const PageQuery = Type.Object(
+  { height: Height, from: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })), limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]?|100)$' })) },
+  { additionalProperties: false },
+);
+const PageReply = Type.Object({ count: Type.Integer({ minimum: 0 }), log: StateProofReply, items: Type.Array(StateProofReply) });
+const AssetParams = Type.Object({ channel: Channel, code: Code });
+const AccountParams = Type.Object({ channel: Channel, account: Account });
+const one = { querystring: StateQuery, response: { 200: StateProofReply, ...ERRORS } };
+
+export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = async (app, { channels }) => {
+  const store = (channel: string) => channels.get(channel).ledger.store;
+  const at = (channel: string, key: string, height: string | undefined) => {
+    const s = store(channel);
+    return stateProofReply(s, key, heightOf(s, height));
+  };
+  /** A page of a movement log: the log's counter (proven) and records from..from+limit-1 (each proven). */
+  const page = (channel: string, logKey: string, itemKey: (seq: number) => string, q: { height?: string; from?: string; limit?: string }) => {
+    const s = store(channel);
+    const height = heightOf(s, q.height);
+    const log = stateProofReply(s, logKey, height);
+    const count = typeof (log.json as { count?: unknown } | undefined)?.count === 'number' ? (log.json as { count: number }).count : 0;
+    const from = Number(q.from ?? 0);
+    const limit = Number(q.limit ?? 20);
+    const items = [];
+    for (let seq = from; seq < Math.min(count, from + limit); seq++) items.push(stateProofReply(s, itemKey(seq), height));
+    return { count, log, items };
+  };
+
+  app.get('/v1/channels/:channel/cfa/assets', { schema: { params: ChannelParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.assets, req.query.height));
+  app.get('/v1/channels/:channel/cfa/fees', { schema: { params: ChannelParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.fees, req.query.height));
+  app.get('/v1/channels/:channel/cfa/money-supply', { schema: { params: ChannelParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.moneySupply, req.query.height));
+  app.get('/v1/channels/:channel/cfa/assets/:code', { schema: { params: AssetParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.asset(req.params.code), req.query.height));
+  app.get('/v1/channels/:channel/cfa/assets/:code/owners', { schema: { params: AssetParams, ...one } }, async (req) =>
+    at(req.params.channel, cfaKeys.owners(req.params.code), req.query.height),
+  );
+  app.get('/v1/channels/:channel/cfa/assets/:code/moves', { schema: { params: AssetParams, querystring: PageQuery, response: { 200: PageReply, ...ERRORS } } }, async (req) =>
+    page(req.params.channel, cfaKeys.moves(req.params.code), (seq) => cfaKeys.move(req.params.code, seq), req.query),
+  );
+  app.get('/v1/channels/:channel/cfa/accounts/:account/holdings', { schema: { params: AccountParams, ...one } }, async (req) =>
+    at(req.params.channel, cfaKeys.holdings(req.params.account), req.query.height),
+  );
+  app.get('/v1/channels/:channel/cfa/accounts/:account/money', { schema: { params: AccountParams, ...one } }, async (req) =>
+    at(req.params.channel, cfaKeys.money(req.params.account), req.query.height),
+  );
+  app.get('/v1/channels/:channel/cfa/accounts/:account/money-moves', { schema: { params: AccountParams, querystring: PageQuery, response: { 200: PageReply, ...ERRORS } } }, async (req) =>
+    page(req.params.channel, cfaKeys.moneyMoves(req.params.account), (seq) => cfaKeys.moneyMove(req.params.account, seq), req.query),
+  );
+};
