@@ -5,7 +5,7 @@
  * halves the rate). A transaction's verdict is the same on every node either way: the tests
  * check these against the portable suites, including malformed keys and signatures.
  */
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash as oneShotHash, type KeyObject, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { type CryptoSuite, intlSuite, suiteById, type SuiteId } from '@konsortium/protocol';
 
 /** DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410): the 32 key bytes follow. */
@@ -32,9 +32,10 @@ class Ed25519KeyCache {
   }
 }
 
+/** One-shot hashing (crypto.hash): no Hash object per call, about a third faster on the small inputs of Merkle trees. */
 function nodeHash(algorithm: string): (data: Uint8Array) => Uint8Array {
   return (data) => {
-    const d = createHash(algorithm).update(data).digest();
+    const d = oneShotHash(algorithm, data, 'buffer');
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   };
 }
