@@ -1,6 +1,6 @@
 // Chain checks (ledger/verify.ts) on a real 3-block chain signed by node keys, and transaction
 // proofs over the wire (proof/wire.ts).
-import { spawn } from 'node:child_process';
+import { runIsolated } from './isolated.js';
 import fc from 'fast-check';
 import t from 'tap';
 import {
@@ -273,40 +273,6 @@ t.test('property: verifyTxProof never throws on garbage', async (t) => {
   t.pass('null, never an exception');
 });
 
-// ---- Hangs run in a child process (tap's TypeScript loader, same sources), killed when it does
-// not answer within `limitMs` of loading the module.
-function runIsolated(modulePath: string, body: string, env: Record<string, string>, limitMs = 3000): Promise<{ outcome: 'ok' | 'hung' | 'error'; value?: unknown; output: string }> {
-  const url = new URL(modulePath, import.meta.url).href;
-  const script = `const P = await import(${JSON.stringify(url)});\nprocess.stdout.write('ready\\n');\nconst value = await (async () => { ${body} })();\nprocess.stdout.write('result ' + JSON.stringify(value) + '\\n');`;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let output = '';
-    let outcome: 'ok' | 'hung' | 'error' = 'error';
-    let value: unknown;
-    const kill = (): void => {
-      outcome = 'hung';
-      child.kill('SIGKILL');
-    };
-    let timer = setTimeout(kill, 60_000);
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('ready\n') && !output.includes('result ')) {
-        clearTimeout(timer);
-        timer = setTimeout(kill, limitMs);
-      }
-      const m = /result (.*)\n/.exec(output);
-      if (m) {
-        outcome = 'ok';
-        value = JSON.parse(m[1]!) as unknown;
-      }
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve({ outcome, value, output });
-    });
-  });
-}
 
 t.test('non-string result codes neither hang verifyTxProof nor checkBlockContents', async (t) => {
   const body = `
@@ -315,7 +281,7 @@ t.test('non-string result codes neither hang verifyTxProof nor checkBlockContent
     const b = P.decodeBlock((d) => P.intlSuite.hash(d), P.fromHex(process.env.BLOCK));
     const contents = P.checkBlockContents(P.intlSuite, { ...b, results: b.results.map(() => 5) });
     return { proofs, contents: contents && contents.code };`;
-  const r = await runIsolated('../src/index.js', body, { TX_PROOF: JSON.stringify(txProof(chain[2]!, 1)), BLOCK: toHex(stored(chain[2]!)) });
+  const r = await runIsolated(import.meta.url, '../src/index.js', body, { TX_PROOF: JSON.stringify(txProof(chain[2]!, 1)), BLOCK: toHex(stored(chain[2]!)) });
   t.equal(r.outcome, 'ok', `must return, not loop forever (${r.outcome}): ${r.output.slice(0, 300)}`);
   const v = r.value as { proofs: unknown[]; contents: unknown } | undefined;
   t.same(v?.proofs, [null, null, null], 'proofs with a non-string code are refused');

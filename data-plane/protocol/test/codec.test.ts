@@ -1,6 +1,6 @@
 // The canonical binary codec (codec/bytes.ts) and strict hex (codec/hex.ts): round trips, and
 // every malformed input refused with a coded ProtocolError.
-import { spawn } from 'node:child_process';
+import { runIsolated } from './isolated.js';
 import fc from 'fast-check';
 import t from 'tap';
 import { ByteReader, ByteWriter, bytesEqual, concatBytes, fromHex, fromUtf8, ProtocolError, toHex, utf8 } from '../src/index.js';
@@ -195,49 +195,9 @@ t.test('bytesEqual and concatBytes', async (t) => {
   t.equal(concatBytes().length, 0);
 });
 
-// ---- Hangs are tested in a child process (tap's TypeScript loader, same sources), killed
-// when it does not answer within `limitMs` of loading the module.
-interface Isolated {
-  readonly outcome: 'ok' | 'hung' | 'error';
-  readonly value?: unknown;
-  readonly output: string;
-}
-
-function runIsolated(modulePath: string, body: string, limitMs = 3000): Promise<Isolated> {
-  const url = new URL(modulePath, import.meta.url).href;
-  const script = `const P = await import(${JSON.stringify(url)});\nprocess.stdout.write('ready\\n');\nconst value = await (async () => { ${body} })();\nprocess.stdout.write('result ' + JSON.stringify(value) + '\\n');`;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let outcome: Isolated['outcome'] = 'error';
-    let value: unknown;
-    const kill = (): void => {
-      outcome = 'hung';
-      child.kill('SIGKILL');
-    };
-    let timer = setTimeout(kill, 60_000);
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('ready\n') && !output.includes('result ')) {
-        clearTimeout(timer);
-        timer = setTimeout(kill, limitMs);
-      }
-      const m = /result (.*)\n/.exec(output);
-      if (m) {
-        outcome = 'ok';
-        value = JSON.parse(m[1]!) as unknown;
-      }
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve({ outcome, value, output });
-    });
-  });
-}
 
 t.test('a ByteWriter created with initialBytes 0 grows instead of looping forever', async (t) => {
-  const r = await runIsolated('../src/codec/bytes.js', `return Array.from(new P.ByteWriter(0).u8(7).u32(1).finish());`);
+  const r = await runIsolated(import.meta.url, '../src/codec/bytes.js', `return Array.from(new P.ByteWriter(0).u8(7).u32(1).finish());`);
   t.equal(r.outcome, 'ok', `new ByteWriter(0).u8(7) must return (${r.outcome}): ${r.output.slice(0, 300)}`);
   t.same(r.value, [7, 0, 0, 0, 1]);
 });
