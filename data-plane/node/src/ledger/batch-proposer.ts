@@ -19,7 +19,8 @@ export interface BatchLimits {
   readonly maxInflight: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxTxs: 4000, maxBytes: 900 * 1024, maxInflight: 3 };
+/** A batch executes in one go on every replica (≈0.3 ms per transaction): 1000 keeps that near a few hundred ms. */
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxTxs: 1000, maxBytes: 900 * 1024, maxInflight: 3 };
 
 interface Inflight {
   readonly term: number;

@@ -57,6 +57,9 @@ export interface Readiness {
   readonly reason: string;
 }
 
+/** Longest stretch of applying committed entries before the event loop gets a turn. */
+const APPLY_SLICE_MS = 20;
+
 /** Raft knobs that are not user options: sized for a LAN cluster with small entries. */
 const RAFT_TUNING = {
   maxSizePerMsgBytes: 1024 * 1024,
@@ -390,7 +393,7 @@ export class KonsortiumNode {
     if (rd.snapshot === null) {
       const firstUnstable = rd.entries.length > 0 ? rd.entries[0]!.index : Number.POSITIVE_INFINITY;
       while (applyFrom < committed.length && committed[applyFrom]!.index < firstUnstable) applyFrom++;
-      this.applier.applyEntries(committed, 0, applyFrom);
+      await this.applier.applyEntriesSliced(committed, 0, applyFrom, APPLY_SLICE_MS);
     }
 
     if (rd.snapshot) await this.d.snapshotter.save(rd.snapshot);
@@ -416,7 +419,7 @@ export class KonsortiumNode {
     if (rd.messages.length > 0) this.transport.send(rd.messages);
 
     if (rd.snapshot) await this.applier.installSnapshot(rd.snapshot);
-    this.applier.applyEntries(committed, applyFrom, committed.length);
+    await this.applier.applyEntriesSliced(committed, applyFrom, committed.length, APPLY_SLICE_MS);
     if (rd.readStates.length > 0) this.reads.onReadStates(rd.readStates);
     this.rawNode.advance(rd);
     if (rd.snapshot) await this.snapshots.installed(rd.snapshot.metadata.index);
