@@ -18,13 +18,13 @@
  *
  * With --json the last line of stdout is {"suite","tps","p50_ms","p99_ms"}. Progress on stderr.
  */
-import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { encodeOperation, signTx, suiteById, type SuiteId } from '@konsortium/protocol';
 import { installSignalCleanup, killAllSync } from '../lib/process.js';
 import { type LedgerCluster, startLedgerCluster } from '../lib/ledger-cluster.js';
-import { benchLog, blockFigures, drive, fastIntlSigner, type Signed, toSigned } from './ledger-driver.js';
+import { benchLog, blockFigures, drive, ed25519PrivateKey, fastIntlSigner, type Signed, toSigned } from './ledger-driver.js';
 
 interface Settings {
   leaderOnly: boolean;
@@ -84,7 +84,7 @@ function presign(lc: LedgerCluster, count: number): Signed[] {
 
 /** node:crypto Ed25519 verifications per second on one core (1 s). */
 function ed25519VerifyRate(): number {
-  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, 7)]), format: 'der', type: 'pkcs8' });
+  const priv = ed25519PrivateKey(Buffer.alloc(32, 7));
   const pub = createPublicKey(priv);
   const msg = Buffer.alloc(32, 1);
   const sig = nodeSign(null, msg, priv);

@@ -4,7 +4,7 @@
  * until its block reaches the bench on the leader's event stream before sending the next.
  * Counts transactions committed inside the measured window; latency is submit to commit.
  */
-import { createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, sign as nodeSign } from 'node:crypto';
 import http from 'node:http';
 import { type CryptoSuite, intlSuite, toHex, type Transaction } from '@konsortium/protocol';
 import { processCpuMs } from '../lib/process.js';
@@ -24,9 +24,14 @@ export function benchLog(prefix: string): (msg: string) => void {
   return (msg) => process.stderr.write(`[${prefix}] ${msg}\n`);
 }
 
+/** An Ed25519 private key (32-byte seed) as an OpenSSL key object (PKCS#8, RFC 8410). */
+export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+}
+
 /** The intl suite with OpenSSL's SHA-256 and Ed25519 signing: fast pre-signing, the same bytes. */
 export function fastIntlSigner(): CryptoSuite {
-  const keys = new Map<string, ReturnType<typeof createPrivateKey>>();
+  const keys = new Map<string, KeyObject>();
   return {
     ...intlSuite,
     hash: (d) => new Uint8Array(createHash('sha256').update(d).digest()),
@@ -34,7 +39,7 @@ export function fastIntlSigner(): CryptoSuite {
       const id = Buffer.from(priv).toString('hex');
       let k = keys.get(id);
       if (k === undefined) {
-        k = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), priv]), format: 'der', type: 'pkcs8' });
+        k = ed25519PrivateKey(priv);
         keys.set(id, k);
       }
       return new Uint8Array(nodeSign(null, msg, k));

@@ -4,27 +4,14 @@
  * reach the disk later, in order, all-or-nothing per block.
  */
 import type { Block } from '@konsortium/protocol';
+import type { LedgerHead, TxIndexEntry, TxLocation } from '@konsortium/storage';
 
-export interface ChainHead {
-  readonly height: number;
-  readonly hash: Uint8Array;
-  readonly stateRoot: Uint8Array;
-  readonly timestamp: number;
-  readonly appliedIndex: number;
-}
+/** The chain's head and a transaction's index entry: the store's own shapes (storage's LedgerStore). */
+export type ChainHead = LedgerHead;
+export type CommittedTx = TxIndexEntry;
 
 export interface PreparedRoot {
   readonly root: Uint8Array;
-}
-
-export interface CommittedTx {
-  readonly txId: Uint8Array;
-  readonly index: number;
-  readonly code: string;
-  readonly sender: Uint8Array;
-  readonly nonce: number;
-  /** The transaction took effect (so its nonce is now used). */
-  readonly applied: boolean;
 }
 
 export interface ChainStore<P extends PreparedRoot = PreparedRoot> {
@@ -33,6 +20,6 @@ export interface ChainStore<P extends PreparedRoot = PreparedRoot> {
   prepare(writes: ReadonlyMap<string, Uint8Array | null>): P;
   commit(c: { block: Block; prepared: P; txs: readonly CommittedTx[]; appliedIndex: number }): void;
   markApplied(appliedIndex: number): void;
-  txLocation(txId: Uint8Array): { height: number; index: number; code: string } | undefined;
+  txLocation(txId: Uint8Array): TxLocation | undefined;
   nonceUsed(sender: Uint8Array, nonce: number): boolean;
 }

@@ -16,7 +16,6 @@
 import {
   type Batch,
   type Block,
-  bytesEqual,
   type CryptoSuite,
   decodeTx,
   makeBlock,
@@ -86,7 +85,7 @@ export class Ledger {
     const { store } = this.cfg;
     if (store.head !== null) throw new LedgerError('LEDGER_FAILED', `channel ${this.channel} already has a chain (height ${store.head.height})`);
     const prepared = store.prepare(genesisWrites);
-    const block = this.seal(0, ZERO_HASH, prepared.root, timestamp, 0, [], []);
+    const block = this.seal(0, ZERO_HASH, prepared.root, timestamp, 0, [], [], []);
     store.commit({ block, prepared, txs: [], appliedIndex });
     return block;
   }
@@ -122,10 +121,11 @@ export class Ledger {
    * the reason; on success the transaction may be proposed.
    */
   admit(tx: Transaction): void {
-    const failure = this.admission(tx, new StateOverlay(this.cfg.store));
-    if (failure !== null) throw new LedgerError(failure.code, failure.message);
+    const idHex = toHex(tx.id);
+    const admitted = this.admission(tx, new StateOverlay(this.cfg.store), idHex);
+    if ('code' in admitted) throw new LedgerError(admitted.code, admitted.message);
     for (const op of tx.operations) this.checkOperation(op.contract, op.method, op.argsJson);
-    this.rememberVerified(tx.id);
+    this.rememberVerified(idHex);
   }
 
   /** decodeSubmitted + admit. */
@@ -197,11 +197,11 @@ export class Ledger {
     usedNonces: Set<string>,
     at: { height: number; timestamp: number; idHex: string },
   ): { code: string; message: string | null } {
-    const failure = this.admission(tx, blockState);
-    if (failure !== null) return failure;
-    const nonceKey = `${toHex(tx.sender)}:${tx.nonce}`;
+    const admitted = this.admission(tx, blockState, at.idHex);
+    if ('code' in admitted) return admitted;
+    const { sender } = admitted;
+    const nonceKey = `${sender.publicKey}:${tx.nonce}`;
     if (usedNonces.has(nonceKey)) return { code: 'NONCE_REPLAYED', message: `nonce ${tx.nonce} was used earlier in this block` };
-    const sender = this.cfg.identities.sender(blockState, toHex(tx.sender))!;
     const txState = new StateOverlay(blockState);
     const ctx = contextOf(txState, { channel: this.channel, height: at.height, timestamp: at.timestamp, txId: at.idHex, sender });
     try {
@@ -221,18 +221,19 @@ export class Ledger {
     return { code: RESULT_OK, message: null };
   }
 
-  /** The checks that do not depend on the contract: channel, sender, nonce, signature. */
-  private admission(tx: Transaction, state: StateOverlay): { code: LedgerErrorCode; message: string } | null {
+  /** The checks that do not depend on the contract: channel, sender, nonce, signature. Gives the sender, or why not. */
+  private admission(tx: Transaction, state: StateOverlay, idHex: string): { code: LedgerErrorCode; message: string } | { sender: Sender } {
     if (tx.channel !== this.channel) return { code: 'WRONG_CHANNEL', message: `transaction for channel "${tx.channel}" sent to channel "${this.channel}"` };
     if (tx.suite !== this.suite.id) return { code: 'WRONG_SUITE', message: `channel ${this.channel} uses suite ${this.suite.id}, not ${tx.suite}` };
-    const sender = this.cfg.identities.sender(state, toHex(tx.sender));
-    if (sender === null) return { code: 'UNKNOWN_SENDER', message: `key ${toHex(tx.sender)} is not a member key of channel ${this.channel}` };
+    const senderHex = toHex(tx.sender);
+    const sender = this.cfg.identities.sender(state, senderHex);
+    if (sender === null) return { code: 'UNKNOWN_SENDER', message: `key ${senderHex} is not a member key of channel ${this.channel}` };
     if (!sender.active) return { code: 'SENDER_SUSPENDED', message: `member ${sender.memberId} is suspended` };
     if (this.cfg.store.nonceUsed(tx.sender, tx.nonce)) return { code: 'NONCE_REPLAYED', message: `nonce ${tx.nonce} of this sender was already used` };
-    if (!this.verified.has(toHex(tx.id)) && !this.suite.verify(tx.sender, tx.id, tx.signature)) {
+    if (!this.verified.has(idHex) && !this.suite.verify(tx.sender, tx.id, tx.signature)) {
       return { code: 'BAD_SIGNATURE', message: 'the signature does not verify under the sender key' };
     }
-    return null;
+    return { sender };
   }
 
   private decode(bytes: Uint8Array): Transaction {
@@ -258,10 +259,10 @@ export class Ledger {
     contract.check(method, args);
   }
 
-  private rememberVerified(id: Uint8Array): void {
+  private rememberVerified(idHex: string): void {
     // Bounded: ids leave the set when their batch is applied; a flood of never-ordered ones is cut off.
     if (this.verified.size >= 200_000) this.verified.clear();
-    this.verified.add(toHex(id));
+    this.verified.add(idHex);
   }
 
   private seal(
@@ -272,12 +273,11 @@ export class Ledger {
     proposer: number,
     txs: readonly Uint8Array[],
     codes: readonly string[],
-    ids: readonly Uint8Array[] = [],
+    ids: readonly Uint8Array[],
   ): Block {
     const txRoot = txRootOf(this.hash, ids, codes);
     const unsigned = makeBlock(this.suite, { suite: this.suite.id, channel: this.channel, height, prevHash, txRoot, stateRoot, timestamp, proposer, txCount: txs.length }, txs, codes);
     const signature = this.suite.sign(this.cfg.nodePrivateKey, unsigned.hash);
-    assert(bytesEqual(unsigned.header.prevHash, prevHash), 'header keeps the previous hash');
     return { ...unsigned, signatures: [{ nodeId: this.cfg.nodeId, signature }] };
   }
 }

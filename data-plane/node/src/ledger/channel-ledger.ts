@@ -4,7 +4,7 @@
  * transactions, and the block feed. Plugged into the channel's Raft runtime as its
  * EntryExtension.
  */
-import { type Block, decodeBatch, fromHex, isBatch, RESULT_OK, toHex } from '@konsortium/protocol';
+import { decodeBatch, fromHex, isBatch, RESULT_OK, toHex } from '@konsortium/protocol';
 import type { Ledger } from '@konsortium/ledger';
 import type { LedgerStore } from '@konsortium/storage';
 import type { Logger } from 'pino';
@@ -174,7 +174,7 @@ export class ChannelLedger implements EntryExtension {
     }
     for (const id of executed.duplicates) this.statuses.settled(toHex(id), null);
     this.counters.blocks++;
-    this.publish(executed.block);
+    this.feed.publish(executed.block);
   }
 
   afterApply(): void {
@@ -209,8 +209,5 @@ export class ChannelLedger implements EntryExtension {
     return this.ledger.nodeKeys();
   }
 
-  private publish(block: Block): void {
-    this.feed.publish(block);
-  }
 
 }

@@ -3,12 +3,7 @@
  * learn who leads, propose entries, and be told about applied entries and leadership changes.
  */
 import type { NodeId } from '@konsortium/raft';
-
-export interface Proposed {
-  /** Index of the first proposed entry; the others follow contiguously. */
-  readonly firstIndex: number;
-  readonly term: number;
-}
+import type { Proposed } from '../runtime/proposals.js';
 
 export interface RaftHandle {
   readonly selfId: NodeId;

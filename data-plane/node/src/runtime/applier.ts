@@ -44,11 +44,16 @@ export class Applier {
 
   constructor(private readonly d: ApplierDeps) {}
 
-  applyEntries(entries: readonly Entry[], from = 0, to = entries.length): void {
+  /**
+   * Applies entries[from, to); with a `deadline` (performance.now() time) stops after the first
+   * entry that ends past it. Returns the index of the first entry not applied.
+   */
+  applyEntries(entries: readonly Entry[], from = 0, to = entries.length, deadline = Number.POSITIVE_INFINITY): number {
     const { kv, waiters } = this.d;
     let applied = 0;
-    for (let i = from; i < to; i++) {
-      const e = entries[i]!;
+    let i = from;
+    while (i < to) {
+      const e = entries[i++]!;
       if (e.index <= kv.appliedIndex) continue; // applied early (applyDurableCommitted)
       applied++;
       if (e.type === EntryType.ConfChange) {
@@ -60,11 +65,13 @@ export class Applier {
         const result = kv.applyEntry(e.index, e.data, e.term);
         if (waiters.size > 0) waiters.applied(e.index, e.term, result);
       }
+      if (performance.now() >= deadline) break;
     }
-    if (applied === 0) return;
+    if (applied === 0) return i;
     kv.extension?.afterApply();
     this.d.metrics.appliedEntries.inc(applied);
     this.d.reads.onApplied();
+    return i;
   }
 
   /**
@@ -73,15 +80,13 @@ export class Applier {
    * transaction) must not stall heartbeats, the transport and HTTP for seconds.
    */
   async applyEntriesSliced(entries: readonly Entry[], from: number, to: number, sliceMs: number): Promise<void> {
-    let start = performance.now();
-    for (let i = from; i < to; i++) {
-      this.applyEntries(entries, i, i + 1);
-      if (i + 1 < to && performance.now() - start >= sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        start = performance.now();
-      }
+    let i = this.applyEntries(entries, from, to, performance.now() + sliceMs);
+    while (i < to) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      i = this.applyEntries(entries, i, to, performance.now() + sliceMs);
     }
   }
+
 
   /**
    * While a Ready's fsync is in flight, acks keep arriving and the commit index moves. Entries

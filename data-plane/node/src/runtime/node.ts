@@ -42,7 +42,7 @@ import { type DurableState, openDurableState } from './boot.js';
 import { ConditionWaiters } from './conditions.js';
 import { MembershipAdmin, type MemberView } from './membership.js';
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './options.js';
-import { ProposalWaiters } from './proposals.js';
+import { ProposalWaiters, proposeAsLeader } from './proposals.js';
 import { PutBatcher } from './put-batcher.js';
 import { ReadBatcher } from './read-batcher.js';
 import { SnapshotManager } from './snapshots.js';
@@ -251,17 +251,9 @@ export class KonsortiumNode {
       httpAddrOf: (id) => this.d.kv.member(id)?.httpAddr ?? null,
       propose: (datas) => {
         if (this.state !== 'running') throw new NodeError('SHUTTING_DOWN', `node is ${this.state}`);
-        if (raft.role !== Role.Leader) throw notLeader(raft.lead);
-        const before = raft.log.lastIndex();
-        try {
-          this.rawNode.proposeBatch(datas);
-        } catch (err) {
-          if (err instanceof RaftError) throw new NodeError('PROPOSAL_DROPPED', err.message, { cause: err });
-          throw err;
-        }
-        if (raft.log.lastIndex() !== before + datas.length) throw new Error(`proposeBatch appended ${raft.log.lastIndex() - before} entries, expected ${datas.length}`);
+        const at = proposeAsLeader(this.rawNode, datas);
         this.scheduleReady();
-        return { firstIndex: before + 1, term: raft.term };
+        return at;
       },
     };
   }

@@ -4,7 +4,8 @@
  * index is applied, the same term means it is ours; another term means a new leader
  * overwrote it. Entries carry no request id, which keeps them small.
  */
-import { NodeError } from '../errors.js';
+import { RaftError, type RawNode, Role } from '@konsortium/raft';
+import { NodeError, notLeader } from '../errors.js';
 
 interface Waiter {
   readonly term: number;
@@ -65,4 +66,29 @@ export class ProposalWaiters {
       w.reject(new NodeError('TIMEOUT', `entry ${i} not applied in time; outcome unknown`));
     }
   }
+}
+
+/** Where proposed entries landed: contiguously from `firstIndex`, in `term`. */
+export interface Proposed {
+  readonly firstIndex: number;
+  readonly term: number;
+}
+
+/**
+ * Proposes entries on the leader. Throws NOT_LEADER (with the known leader) or
+ * PROPOSAL_DROPPED (the core refused: transfer in progress, too much uncommitted).
+ */
+export function proposeAsLeader(rawNode: RawNode, datas: readonly Uint8Array[]): Proposed {
+  const raft = rawNode.raft;
+  if (raft.role !== Role.Leader) throw notLeader(raft.lead);
+  const before = raft.log.lastIndex();
+  try {
+    rawNode.proposeBatch(datas);
+  } catch (err) {
+    if (err instanceof RaftError) throw new NodeError('PROPOSAL_DROPPED', err.message, { cause: err });
+    throw err;
+  }
+  // The leader appends a batch contiguously after its last index, in its current term.
+  if (raft.log.lastIndex() !== before + datas.length) throw new Error(`proposeBatch appended ${raft.log.lastIndex() - before} entries, expected ${datas.length}`);
+  return { firstIndex: before + 1, term: raft.term };
 }

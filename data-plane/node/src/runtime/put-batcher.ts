@@ -4,12 +4,12 @@
  * to be applied. The WAL's group commit and the core's accumulation of proposals while an
  * fsync is in flight do the rest of the batching.
  */
-import { RaftError, type RawNode, Role } from '@konsortium/raft';
+import { type RawNode, Role } from '@konsortium/raft';
 import { NodeError, notLeader } from '../errors.js';
 import { encodePut } from '../kv/command.js';
 import type { PutResult } from '../kv/state-machine.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { ProposalWaiters } from './proposals.js';
+import { type ProposalWaiters, type Proposed, proposeAsLeader } from './proposals.js';
 
 /** Bound on entries per proposeBatch: keeps one core step (and one Ready) small. */
 const MAX_BATCH_ENTRIES = 4096;
@@ -70,29 +70,19 @@ export class PutBatcher {
 
   private propose(batch: QueuedPut[]): void {
     const { rawNode, waiters, metrics } = this.deps;
-    const raft = rawNode.raft;
-    if (raft.role !== Role.Leader) {
-      metrics.proposals.inc({ result: 'not_leader' }, batch.length);
-      const err = notLeader(raft.lead);
+    let at: Proposed;
+    try {
+      at = proposeAsLeader(rawNode, batch.map((p) => p.data));
+    } catch (err) {
+      metrics.proposals.inc({ result: err instanceof NodeError && err.code === 'NOT_LEADER' ? 'not_leader' : 'dropped' }, batch.length);
       for (const p of batch) p.reject(err);
       return;
     }
-    const before = raft.log.lastIndex();
-    try {
-      rawNode.proposeBatch(batch.map((p) => p.data));
-    } catch (err) {
-      metrics.proposals.inc({ result: 'dropped' }, batch.length);
-      const e = err instanceof RaftError ? new NodeError('PROPOSAL_DROPPED', err.message, { cause: err }) : err;
-      for (const p of batch) p.reject(e);
-      return;
-    }
-    const term = raft.term;
-    // The leader appended the batch contiguously after `before`.
-    if (raft.log.lastIndex() !== before + batch.length) throw new Error(`proposeBatch appended ${raft.log.lastIndex() - before} entries, expected ${batch.length}`);
     metrics.proposals.inc({ result: 'proposed' }, batch.length);
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
-      waiters.add(before + 1 + i, term, this.deps.requestTimeoutMs, p.resolve as (v: unknown) => void, p.reject);
+      waiters.add(at.firstIndex + i, at.term, this.deps.requestTimeoutMs, p.resolve as (v: unknown) => void, p.reject);
     }
   }
+
 }

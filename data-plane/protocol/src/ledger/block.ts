@@ -22,14 +22,13 @@ import { concatBytes } from '../codec/hex.js';
 import type { CryptoSuite, SuiteId } from '../crypto/suite.js';
 import { merkleLeafHash, merkleRoot, type HashFn } from '../proof/merkle.js';
 import { isChannelName } from '../tx/envelope.js';
+import { suiteCode, suiteOfCode } from '../crypto/suites.js';
 
 export const BLOCK_VERSION = 1;
 export const HASH_BYTES = 32;
 export const ZERO_HASH = new Uint8Array(HASH_BYTES);
 export const RESULT_OK = 'OK';
 const BLOCK_DOMAIN = utf8('konsortium:block:v1');
-const SUITE_CODES: Readonly<Record<SuiteId, number>> = { intl: 1, gost: 2, sm: 3 };
-const SUITE_BY_CODE: readonly (SuiteId | undefined)[] = [undefined, 'intl', 'gost', 'sm'];
 const CODE_RE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 export interface BlockHeader {
@@ -68,7 +67,7 @@ export function encodeBlockHeader(h: BlockHeader): Uint8Array {
   if (!isChannelName(h.channel)) throw new ProtocolError('INVALID_FIELD', `invalid channel "${h.channel}"`);
   return new ByteWriter(160)
     .u8(BLOCK_VERSION)
-    .u8(SUITE_CODES[h.suite])
+    .u8(suiteCode(h.suite))
     .str8(h.channel)
     .u64(h.height)
     .fixed(h.prevHash, HASH_BYTES)
@@ -84,7 +83,7 @@ export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
   const r = new ByteReader(bytes);
   const version = r.u8('version');
   if (version !== BLOCK_VERSION) throw malformed(`unknown block version ${version}`);
-  const suite = SUITE_BY_CODE[r.u8('suite')];
+  const suite = suiteOfCode(r.u8('suite'));
   if (suite === undefined) throw malformed('unknown suite code');
   const channel = r.str8('channel');
   if (!isChannelName(channel)) throw malformed(`invalid channel "${channel}"`);

@@ -15,7 +15,7 @@
  * The operations of one transaction are all-or-nothing: if one fails, none applies.
  */
 import { type CryptoSuite, type SuiteId } from '../crypto/suite.js';
-import { suiteById } from '../crypto/suites.js';
+import { suiteById, suiteCode, suiteOfCode } from '../crypto/suites.js';
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../codec/bytes.js';
 import { malformed, ProtocolError } from '../codec/errors.js';
 import { concatBytes } from '../codec/hex.js';
@@ -25,8 +25,6 @@ export const MAX_OPERATIONS = 64;
 /** Default cap on an encoded transaction; a channel may set a lower one. */
 export const MAX_TX_BYTES = 256 * 1024;
 
-const SUITE_CODES: Readonly<Record<SuiteId, number>> = { intl: 1, gost: 2, sm: 3 };
-const SUITE_BY_CODE: readonly (SuiteId | undefined)[] = [undefined, 'intl', 'gost', 'sm'];
 const TX_DOMAIN = utf8('konsortium:tx:v1');
 
 /** Channel names: lower-case letters, digits and dashes, starting with a letter or digit. */
@@ -94,7 +92,7 @@ export function encodeTxBody(body: TxBody): Uint8Array {
   const ops = body.operations;
   if (ops.length < 1 || ops.length > MAX_OPERATIONS) throw new ProtocolError('INVALID_FIELD', `a transaction carries 1..${MAX_OPERATIONS} operations, got ${ops.length}`);
   const w = new ByteWriter(128);
-  w.u8(TX_VERSION).u8(SUITE_CODES[suite.id]).str8(body.channel).bytes8(body.sender).u64(body.nonce).u8(ops.length);
+  w.u8(TX_VERSION).u8(suiteCode(suite.id)).str8(body.channel).bytes8(body.sender).u64(body.nonce).u8(ops.length);
   for (const op of ops) {
     checkName(op.contract, 'contract');
     checkName(op.method, 'method');
@@ -135,7 +133,7 @@ export function decodeTx(bytes: Uint8Array, options: DecodeTxOptions = {}): Tran
   const r = new ByteReader(bytes);
   const version = r.u8('version');
   if (version !== TX_VERSION) throw malformed(`unknown transaction version ${version}`);
-  const suiteId = SUITE_BY_CODE[r.u8('suite')];
+  const suiteId = suiteOfCode(r.u8('suite'));
   if (suiteId === undefined) throw malformed('unknown suite code');
   const suite = options.suite ?? suiteById(suiteId);
   if (suite.id !== suiteId) throw new ProtocolError('INVALID_FIELD', `a ${suiteId} transaction cannot be read with suite ${suite.id}`);
