@@ -1,75 +1,28 @@
 // Ledger snapshots: export → import gives the same head, state and roots; export is the state at
 // the call even while commits continue; mismatching or damaged snapshots are refused.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import {
   type Block,
-  encodeOperation,
-  type HashFn,
-  intlSuite,
-  makeBlock,
   RESULT_OK,
-  signTx,
   smtReferenceRoot,
   type Transaction,
-  txRootOf,
   utf8,
   verifyStateProof,
   verifyTxProof,
-  ZERO_HASH,
 } from '@konsortium/protocol';
-import { decodeLedgerSnapshot, encodeLedgerSnapshot, LedgerStore, LedgerStoreError } from '../src/index.js';
+import { decodeLedgerSnapshot, encodeLedgerSnapshot, type LedgerStore } from '../src/index.js';
+import { asyncCodeOf, hash, nextBlock, openStore, sender, suite, text, tx as fixtureTx } from './ledger-fixtures.js';
 import { SnapshotEncoder } from '../src/ledger/snapshot-format.js';
 
-const suite = intlSuite;
-const hash: HashFn = (d) => suite.hash(d);
 const CHANNEL = 'snap-channel';
-const sender = suite.generateKeyPair();
-const text = (b: Uint8Array | null | undefined): string | null | undefined => (b instanceof Uint8Array ? new TextDecoder().decode(b) : b);
-
-interface Teardown {
-  teardown(fn: () => unknown): void;
-}
-
-async function openStore(t: Teardown): Promise<LedgerStore> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'konsortium-ledger-snap-'));
-  const store = await LedgerStore.open({ dir, hash, fsync: false });
-  t.teardown(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-function tx(nonce: number): Transaction {
-  const operations = [encodeOperation({ contract: 'kv', method: 'put', args: { nonce } })];
-  return signTx({ suite: 'intl', channel: CHANNEL, sender: sender.publicKey, nonce, operations }, sender.privateKey, suite);
-}
+const tx = (nonce: number): Transaction => fixtureTx(CHANNEL, nonce);
 
 /** Commits the next block with these writes and txs (nonces; odd ones rejected). */
 function commit(store: LedgerStore, writes: Record<string, string | null>, nonces: number[] = []): Block {
-  const head = store.head;
-  const prepared = store.prepare(new Map(Object.entries(writes).map(([k, v]) => [k, v === null ? null : utf8(v)])));
-  const txs = nonces.map(tx);
-  const codes = nonces.map((n) => (n % 2 === 0 ? RESULT_OK : 'REJECTED'));
-  const height = head === null ? 0 : head.height + 1;
-  const header = {
-    suite: 'intl' as const,
-    channel: CHANNEL,
-    height,
-    prevHash: head?.hash ?? ZERO_HASH,
-    txRoot: txRootOf(hash, txs.map((x) => x.id), codes),
-    stateRoot: prepared.root,
-    timestamp: 1_700_000_000_000 + height,
-    proposer: 2,
-    txCount: txs.length,
-  };
-  const block = makeBlock(suite, header, txs.map((x) => x.bytes), codes);
-  const entries = txs.map((x, index) => ({ txId: x.id, index, code: codes[index]!, sender: x.sender, nonce: x.nonce, applied: codes[index] === RESULT_OK }));
-  store.commit({ block, prepared, txs: entries, appliedIndex: (head?.appliedIndex ?? 0) + 1 });
-  return block;
+  const txs = nonces.map((n) => ({ tx: tx(n), code: n % 2 === 0 ? RESULT_OK : 'REJECTED' }));
+  const c = nextBlock(store, CHANNEL, writes, txs, { proposer: 2, appliedIndex: (store.head?.appliedIndex ?? 0) + 1 });
+  store.commit(c);
+  return c.block;
 }
 
 /** A source chain: 5 blocks, overwrites and deletes, txs in blocks 1 and 4. */
@@ -81,14 +34,7 @@ function buildSource(store: LedgerStore): void {
   commit(store, { d: '4', b: null }, [4, 5, 6]);
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return e instanceof LedgerStoreError ? e.code : `not a LedgerStoreError: ${String(e)}`;
-  }
-  return undefined;
-}
+const codeOf = asyncCodeOf;
 
 const textState = (s: LedgerStore): Map<string, string | null | undefined> => new Map([...s.stateEntries()].map(([k, v]) => [k, text(v)]));
 

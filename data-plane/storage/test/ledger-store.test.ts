@@ -1,82 +1,34 @@
 // LedgerStore against real LMDB in temp dirs: visibility before durability, refusals that change
 // nothing, reopen, historic reads and proofs, the indexes, and a random run against a model.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import { open as openLmdb } from 'lmdb';
 import {
   type Block,
   encodeBlock,
-  encodeOperation,
   gostSuite,
-  type HashFn,
-  intlSuite,
   makeBlock,
   RESULT_OK,
-  signTx,
   SMT_EMPTY,
   smtReferenceRoot,
   toHex,
   type Transaction,
-  txRootOf,
   utf8,
   verifyStateProof,
   verifyTxProof,
   ZERO_HASH,
 } from '@konsortium/protocol';
 import { LedgerStore, LedgerStoreError, MAX_KEY_BYTES } from '../src/index.js';
+import { asyncCodeOf, hash, nextBlock as buildNext, openStore, sender, suite, text, type TextWrites, tmpDir, toMap, tx as fixtureTx } from './ledger-fixtures.js';
 
-const suite = intlSuite;
-const hash: HashFn = (d) => suite.hash(d);
 const CHANNEL = 'test-channel';
-const sender = suite.generateKeyPair();
-const text = (b: Uint8Array | null | undefined): string | null | undefined => (b instanceof Uint8Array ? new TextDecoder().decode(b) : b);
-
-interface Teardown {
-  teardown(fn: () => unknown): void;
-}
-
-async function tmpDir(t: Teardown): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'konsortium-ledger-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function openStore(t: Teardown, dir: string, fsync = false): Promise<LedgerStore> {
-  const store = await LedgerStore.open({ dir, hash, fsync });
-  t.teardown(() => store.close());
-  return store;
-}
+type Writes = TextWrites;
 
 function tx(nonce: number): Transaction {
-  const operations = [encodeOperation({ contract: 'kv', method: 'put', args: { nonce } })];
-  return signTx({ suite: 'intl', channel: CHANNEL, sender: sender.publicKey, nonce, operations }, sender.privateKey, suite);
+  return fixtureTx(CHANNEL, nonce);
 }
 
-type Writes = Record<string, string | null>;
-const toMap = (w: Writes): Map<string, Uint8Array | null> => new Map(Object.entries(w).map(([k, v]) => [k, v === null ? null : utf8(v)]));
-
-/** Builds (not commits) the next block on the head with these writes and txs. */
 function nextBlock(store: LedgerStore, writes: Writes, txs: { tx: Transaction; code: string }[] = [], appliedIndex?: number) {
-  const head = store.head;
-  const prepared = store.prepare(toMap(writes));
-  const height = head === null ? 0 : head.height + 1;
-  const codes = txs.map((x) => x.code);
-  const header = {
-    suite: 'intl' as const,
-    channel: CHANNEL,
-    height,
-    prevHash: head?.hash ?? ZERO_HASH,
-    txRoot: txRootOf(hash, txs.map((x) => x.tx.id), codes),
-    stateRoot: prepared.root,
-    timestamp: 1_700_000_000_000 + height,
-    proposer: 1,
-    txCount: txs.length,
-  };
-  const block = makeBlock(suite, header, txs.map((x) => x.tx.bytes), codes);
-  const entries = txs.map((x, index) => ({ txId: x.tx.id, index, code: x.code, sender: x.tx.sender, nonce: x.tx.nonce, applied: x.code === RESULT_OK }));
-  return { block, prepared, txs: entries, appliedIndex: appliedIndex ?? (head === null ? 0 : head.appliedIndex + 1) };
+  return buildNext(store, CHANNEL, writes, txs, { appliedIndex });
 }
 
 function commit(store: LedgerStore, writes: Writes, txs: { tx: Transaction; code: string }[] = [], appliedIndex?: number): Block {
@@ -88,15 +40,6 @@ function commit(store: LedgerStore, writes: Writes, txs: { tx: Transaction; code
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
-  } catch (e) {
-    return e instanceof LedgerStoreError ? e.code : `not a LedgerStoreError: ${String(e)}`;
-  }
-  return undefined;
-}
-
-async function asyncCodeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
   } catch (e) {
     return e instanceof LedgerStoreError ? e.code : `not a LedgerStoreError: ${String(e)}`;
   }
