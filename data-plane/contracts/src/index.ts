@@ -10,6 +10,8 @@ export {
   type Member,
   NO_FEES,
   type NodeEntry,
+  NODE_ROLE,
+  nodeMemberId,
   type Role,
   ROLES,
 } from './governance/model.js';

@@ -58,3 +58,4 @@ export {
   verifySmtProof,
 } from './proof/smt.js';
 export { stateProofFromJson, type StateProofJson, type TxProofJson, verifyStateProof, verifyTxProof, type VerifiedTx } from './proof/wire.js';
+export * from './privacy/index.js';

@@ -8,7 +8,7 @@ import { type Contract, type ContractContext, ContractError, type IdentityDirect
 import { fromHex } from '@konsortium/protocol';
 import { argsChecker } from '../schema.js';
 import { GOVERNANCE_METHODS as M } from './methods.js';
-import { type FeeSchedule, K, type Member, type NodeEntry, type Role } from './model.js';
+import { type FeeSchedule, K, type Member, NODE_ROLE, type NodeEntry, nodeMemberId, type Role } from './model.js';
 
 type Args<N extends keyof typeof M> = Static<(typeof M)[N]>;
 
@@ -42,6 +42,7 @@ function checkKey(ctx: ContractContext, hex: string, suiteKeyBytes: number | nul
     throw new ContractError('INVALID_ARGS', `public key must be ${suiteKeyBytes} bytes`);
   }
   if (ctx.get(K.key(hex)) !== undefined) throw new ContractError('KEY_IN_USE', 'this key already belongs to a member');
+  if ((ctx.getJson<NodeEntry[]>(K.nodes) ?? []).some((n) => n.publicKey === hex)) throw new ContractError('KEY_IN_USE', 'this key is a node key');
 }
 
 export interface GovernanceOptions {
@@ -97,7 +98,8 @@ export function governanceContract(opts: GovernanceOptions): Contract {
       memberOf(ctx, a.owner);
       if (fromHex(a.publicKey).length !== keyBytes) throw new ContractError('INVALID_ARGS', `node key must be ${keyBytes} bytes`);
       const nodes = (ctx.getJson<NodeEntry[]>(K.nodes) ?? []).filter((n) => n.nodeId !== a.nodeId);
-      nodes.push({ nodeId: a.nodeId, publicKey: a.publicKey, owner: a.owner });
+      if (ctx.get(K.key(a.publicKey)) !== undefined) throw new ContractError('KEY_IN_USE', 'a member signs with this key; a node needs its own');
+      nodes.push({ nodeId: a.nodeId, publicKey: a.publicKey, owner: a.owner, ...(a.sealKey === undefined ? {} : { sealKey: a.sealKey }) });
       nodes.sort((x, y) => x.nodeId - y.nodeId);
       ctx.putJson(K.nodes, nodes);
     },
@@ -133,7 +135,11 @@ export function governanceContract(opts: GovernanceOptions): Contract {
 export const governanceDirectory: IdentityDirectory = {
   sender(state, publicKeyHex) {
     const owner = state.getJson<{ member: string }>(K.key(publicKeyHex));
-    if (owner === undefined) return null;
+    if (owner === undefined) {
+      // A channel node sends its own transactions (key releases, ballot key shares) under its block-signing key.
+      const node = (state.getJson<NodeEntry[]>(K.nodes) ?? []).find((n) => n.publicKey === publicKeyHex);
+      return node === undefined ? null : { publicKey: publicKeyHex, memberId: nodeMemberId(node.nodeId), roles: [NODE_ROLE], active: true };
+    }
     const m = state.getJson<Member>(K.member(owner.member));
     if (m === undefined) return null;
     return { publicKey: publicKeyHex, memberId: m.id, roles: m.roles, active: m.active };

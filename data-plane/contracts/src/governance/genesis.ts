@@ -6,7 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Type, type Static } from '@sinclair/typebox';
 import { jsonBytes, type Writes } from '@konsortium/ledger';
 import { fromHex, isChannelName, suiteById } from '@konsortium/protocol';
-import { FeeScheduleSchema, Hex, MemberId, NodeId, Roles } from './methods.js';
+import { FeeScheduleSchema, Hex, MemberId, NodeId, Roles, SealKey } from './methods.js';
 import { type FeeSchedule, K, type Member, type NodeEntry } from './model.js';
 
 export const GenesisSchema = Type.Object(
@@ -20,7 +20,7 @@ export const GenesisSchema = Type.Object(
       Type.Object({ id: MemberId, name: Type.String({ minLength: 1, maxLength: 200 }), roles: Roles, keys: Type.Array(Hex, { maxItems: 16 }) }, { additionalProperties: false }),
       { minItems: 1 },
     ),
-    nodes: Type.Array(Type.Object({ nodeId: NodeId, publicKey: Hex, owner: MemberId }, { additionalProperties: false }), { minItems: 1 }),
+    nodes: Type.Array(Type.Object({ nodeId: NodeId, publicKey: Hex, owner: MemberId, sealKey: Type.Optional(SealKey) }, { additionalProperties: false }), { minItems: 1 }),
     /** The operator's initial fee schedule (gov/fees); absent: no fees until setFees. */
     fees: Type.Optional(FeeScheduleSchema),
   },
@@ -60,6 +60,8 @@ export function parseGenesis(doc: unknown): Genesis {
     nodeIds.add(n.nodeId);
     if (!ids.has(n.owner)) throw new GenesisError(`genesis: node ${n.nodeId} owned by unknown member "${n.owner}"`);
     if (fromHex(n.publicKey).length !== keyBytes) throw new GenesisError(`genesis: key of node ${n.nodeId} is not a ${g.suite} public key`);
+    if (keys.has(n.publicKey)) throw new GenesisError(`genesis: node ${n.nodeId} uses a member's key`);
+    keys.add(n.publicKey);
   }
   if (g.fees !== undefined && !ids.has(g.fees.collector)) throw new GenesisError(`genesis: fee collector "${g.fees.collector}" is not a member`);
   return g;
@@ -76,7 +78,7 @@ export function genesisWrites(g: Genesis): Writes {
     if (m.roles.includes('admin')) admins.push(m.id);
   }
   w.set(K.admins, jsonBytes(admins.sort()));
-  const nodes: NodeEntry[] = [...g.nodes].sort((a, b) => a.nodeId - b.nodeId);
+  const nodes: NodeEntry[] = [...g.nodes].sort((a, b) => a.nodeId - b.nodeId).map((n) => ({ ...n }));
   w.set(K.nodes, jsonBytes(nodes));
   if (g.fees !== undefined) w.set(K.fees, jsonBytes({ collector: g.fees.collector, rules: g.fees.rules } satisfies FeeSchedule));
   return w;

@@ -6,6 +6,8 @@ const MemberId = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
 const Hex = Type.String({ pattern: '^([0-9a-f]{2}){16,256}$' });
 const Roles = Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, maxItems: ROLES.length, uniqueItems: true });
 const NodeId = Type.Integer({ minimum: 1, maximum: 0xffffffff });
+/** A node's X25519 public key for sealed key shares (32 bytes hex). */
+const SealKey = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
 const FeeRuleSchema = Type.Object(
   { fixed: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), bps: Type.Integer({ minimum: 0, maximum: 10_000 }) },
@@ -41,9 +43,9 @@ export const GOVERNANCE_METHODS = {
   reinstateMember: Type.Object({ id: MemberId }, { additionalProperties: false }),
   addKey: Type.Object({ member: MemberId, publicKey: Hex }, { additionalProperties: false }),
   revokeKey: Type.Object({ publicKey: Hex }, { additionalProperties: false }),
-  setNode: Type.Object({ nodeId: NodeId, publicKey: Hex, owner: MemberId }, { additionalProperties: false }),
+  setNode: Type.Object({ nodeId: NodeId, publicKey: Hex, owner: MemberId, sealKey: Type.Optional(SealKey) }, { additionalProperties: false }),
   removeNode: Type.Object({ nodeId: NodeId }, { additionalProperties: false }),
   setFees: FeeScheduleSchema,
 } as const;
 
-export { MemberId, Hex, Roles, NodeId, FeeScheduleSchema };
+export { MemberId, Hex, Roles, NodeId, SealKey, FeeScheduleSchema };

@@ -4,7 +4,7 @@
  *   gov/member/<id>      Member
  *   gov/key/<hex>        { member }            a member's signing key (one member per key)
  *   gov/admins           string[]              ids of active admins (to keep at least one)
- *   gov/nodes            NodeEntry[]           the channel's nodes and their block-signing keys
+ *   gov/nodes            NodeEntry[]           the channel's nodes, their block-signing keys and seal keys
  *   gov/fees             FeeSchedule           the operator's commission per operation type (absent: no fees)
  */
 export const ROLES = ['admin', 'operator', 'issuer', 'investor', 'auditor', 'member'] as const;
@@ -20,9 +20,16 @@ export interface Member {
 
 export interface NodeEntry {
   readonly nodeId: number;
+  /** Signs blocks, and transactions the node sends itself (key releases, ballot key shares). */
   readonly publicKey: string;
   readonly owner: string;
+  /** X25519 public key that key shares are sealed to (encrypted data, ballots); absent: the node holds no shares. */
+  readonly sealKey?: string;
 }
+
+/** The member id a node's own transactions are sent under; its only role is NODE_ROLE. */
+export const nodeMemberId = (nodeId: number): string => `node:${nodeId}`;
+export const NODE_ROLE = 'node';
 
 /** Operation types the operator may charge a commission on (the cfa contract charges them). */
 export const FEE_OPERATIONS = ['issue', 'placement', 'trade', 'gift', 'inheritance', 'redemption', 'early-redemption'] as const;
