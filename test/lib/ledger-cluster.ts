@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type KeyPair, suiteById, type SuiteId, toHex } from '@konsortium/protocol';
+import { type KeyPair, suiteById, type SuiteId, toHex, type X25519KeyPair, x25519KeyPair } from '@konsortium/protocol';
 import { KonsortiumCluster, type KonsortiumClusterOptions } from './konsortium-cluster.js';
 
 export interface ChannelSpec {
@@ -32,6 +32,8 @@ export interface LedgerCluster {
   /** The genesis admin ("operator", roles admin + operator) and its key. */
   readonly admin: KeyPair;
   readonly nodeKeys: ReadonlyMap<number, KeyPair>;
+  /** Each node's X25519 seal key pair (key shares of encrypted data and ballots are sealed to it). */
+  readonly sealKeys: ReadonlyMap<number, X25519KeyPair>;
   genesisFile(channel: string): string;
   /** http://host:port of node `id`. */
   url(id: number): string;
@@ -49,6 +51,7 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
   const specs = o.channels ?? [{ name: 'consortium' }];
   const admin = suite.generateKeyPair();
   const nodeKeys = new Map(ids.map((id) => [id, suite.generateKeyPair()] as const));
+  const sealKeys = new Map(ids.map((id) => [id, x25519KeyPair()] as const));
   const cluster = await KonsortiumCluster.create({
     ...o,
     statusPath: `/v1/channels/${specs[0]!.name}/admin/status`,
@@ -70,11 +73,11 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
         { id: 'operator', name: 'Consortium operator', roles: ['admin', 'operator'], keys: [toHex(admin.publicKey)] },
         ...(o.members ?? []).map((m) => ({ id: m.id, name: m.name ?? m.id, roles: [...m.roles], keys: m.keys.map((k) => toHex(k.publicKey)) })),
       ],
-      nodes: nodes.map((id) => ({ nodeId: id, publicKey: toHex(nodeKeys.get(id)!.publicKey), owner: 'operator' })),
+      nodes: nodes.map((id) => ({ nodeId: id, publicKey: toHex(nodeKeys.get(id)!.publicKey), owner: 'operator', sealKey: toHex(sealKeys.get(id)!.publicKey) })),
     };
     writeFileSync(join(cluster.baseDir, `${c.name}.genesis.json`), JSON.stringify(genesis, null, 2));
   }
-  for (const id of ids) writeFileSync(join(cluster.baseDir, `node${id}.key.json`), JSON.stringify({ [suiteId]: toHex(nodeKeys.get(id)!.privateKey) }), { mode: 0o600 });
+  for (const id of ids) writeFileSync(join(cluster.baseDir, `node${id}.key.json`), JSON.stringify({ [suiteId]: toHex(nodeKeys.get(id)!.privateKey), seal: toHex(sealKeys.get(id)!.privateKey) }), { mode: 0o600 });
   try {
     await Promise.all(ids.map((id) => cluster.startNode(id)));
     await cluster.waitForLeader({ timeoutMs: o.readyTimeoutMs ?? 30_000 });
@@ -89,6 +92,7 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
     channels: specs.map((c) => c.name),
     admin,
     nodeKeys,
+    sealKeys,
     genesisFile: (ch) => join(cluster.baseDir, `${ch}.genesis.json`),
     url: (id) => cluster.node(id).httpUrl,
     destroy: () => cluster.destroy(),

@@ -14,7 +14,21 @@ import { type CryptoSuite, type SuiteId, toHex, type Transaction } from '@konsor
 import { KonsortiumResponseError, KonsortiumVerificationError } from './errors.js';
 import { type EventsOptions, followBlocks } from './events.js';
 import { type FetchFn, HttpTransport, type TokenProvider } from './http.js';
-import { readBlockRecord, readBlocks, readChannels, readHead, readNodes, readStateProof, readSubmitResult, readTxProof, readTxStatus } from './read.js';
+import {
+  readBlockRecord,
+  readBlocks,
+  readChannels,
+  readHead,
+  readNodes,
+  type ReleasedShare,
+  readReleasedShare,
+  readStateProof,
+  readStoredBlob,
+  readSubmitResult,
+  readTxProof,
+  readTxStatus,
+  type StoredBlob,
+} from './read.js';
 import type { BlockEvent, BlockRecord, ChainHead, ChannelInfo, NodeKey, StateProofJson, SubmitResult, TxProofJson, TxStatus } from './types.js';
 import { headerMatches, type TrustedHeader, type VerifiedStateEntry, type VerifiedTxInclusion, verifyStateEntry, verifyTxInclusion } from './verify.js';
 import { waitForTxStatus, type WaitOptions } from './wait.js';
@@ -176,6 +190,25 @@ export class KonsortiumClient {
    */
   events(channel: string, options: EventsOptions = {}): AsyncGenerator<BlockEvent, void, undefined> {
     return followBlocks(this.http, channel, options);
+  }
+
+  /**
+   * POST /v1/channels/:channel/data/release: one node's share of a record version's key,
+   * sealed to the request's one-time key (see `requestKey` in data.ts, which builds the signed
+   * request and combines the shares). Refusals: NOT_GRANTED, GRANT_EXPIRED, REQUEST_EXPIRED, …
+   */
+  async releaseShare(channel: string, request: Readonly<Record<string, unknown>>, options: CallOptions = {}): Promise<ReleasedShare> {
+    return readReleasedShare((await this.http.json('POST', `${this.channelPath(channel)}/data/release`, { ...call(options), body: request, retries: 0 })).body);
+  }
+
+  /** PUT /v1/channels/:channel/blobs/:hash: stores ciphertext on this node (idempotent). */
+  async putBlob(channel: string, hash: string, bytes: Uint8Array, options: CallOptions = {}): Promise<StoredBlob> {
+    return readStoredBlob((await this.http.json('PUT', `${this.channelPath(channel)}/blobs/${hash}`, { ...call(options), rawBody: bytes })).body);
+  }
+
+  /** GET /v1/channels/:channel/blobs/:hash (the caller checks the bytes against the hash). */
+  async getBlob(channel: string, hash: string, options: CallOptions = {}): Promise<Uint8Array> {
+    return this.http.bytes(`${this.channelPath(channel)}/blobs/${hash}`, call(options));
   }
 
   /**

@@ -32,6 +32,8 @@ export interface TransportOptions {
 export interface RequestOptions {
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   readonly body?: unknown;
+  /** Raw bytes sent as application/octet-stream (instead of a JSON body). */
+  readonly rawBody?: Uint8Array;
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
   /** Overrides the client's per-request timeout for this call. */
@@ -96,11 +98,34 @@ export class HttpTransport {
   }
 
   /** A JSON request; 2xx bodies are parsed, other statuses become KonsortiumApiError. */
-  async json(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<JsonResponse> {
+  async json(method: 'GET' | 'POST' | 'PUT', path: string, options: RequestOptions = {}): Promise<JsonResponse> {
+    return this.retrying(options, () => this.jsonOnce(method, path, options));
+  }
+
+  /** A GET of raw bytes (application/octet-stream); other statuses become KonsortiumApiError. */
+  async bytes(path: string, options: RequestOptions = {}): Promise<Uint8Array> {
+    return this.retrying(options, async () => {
+      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      const scope = new AbortScope(options.signal, timeoutMs, () => `GET ${path}: no answer within ${timeoutMs} ms`);
+      try {
+        const res = await this.send('GET', path, options, { accept: 'application/octet-stream, application/json', ...options.headers }, scope);
+        if (!res.ok) throw apiErrorOf(res, await this.readText(res, 'GET', path, scope));
+        try {
+          return new Uint8Array(await res.arrayBuffer());
+        } catch (err) {
+          throw failureOf(scope, err, 'GET', path);
+        }
+      } finally {
+        scope.dispose();
+      }
+    });
+  }
+
+  private async retrying<T>(options: RequestOptions, once: () => Promise<T>): Promise<T> {
     const retries = options.retries ?? this.retries;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.jsonOnce(method, path, options);
+        return await once();
       } catch (err) {
         if (attempt >= retries || !isRetriable(err)) throw err;
         await sleep(backoffMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS), options.signal);
@@ -108,12 +133,13 @@ export class HttpTransport {
     }
   }
 
-  private async jsonOnce(method: 'GET' | 'POST', path: string, options: RequestOptions): Promise<JsonResponse> {
+  private async jsonOnce(method: 'GET' | 'POST' | 'PUT', path: string, options: RequestOptions): Promise<JsonResponse> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const scope = new AbortScope(options.signal, timeoutMs, () => `${method} ${path}: no answer within ${timeoutMs} ms`);
     try {
       const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-      if (options.body !== undefined) headers['content-type'] = 'application/json';
+      if (options.rawBody !== undefined) headers['content-type'] = 'application/octet-stream';
+      else if (options.body !== undefined) headers['content-type'] = 'application/json';
       const res = await this.send(method, path, options, headers, scope);
       const text = await this.readText(res, method, path, scope);
       if (!res.ok) throw apiErrorOf(res, text);
@@ -163,7 +189,8 @@ export class HttpTransport {
     if (token !== undefined && token !== null && token !== '') headers['authorization'] = `Bearer ${token}`;
     if (scope.signal.aborted) throw failureOf(scope, new Error('aborted'), method, path);
     const init: RequestInit = { method, headers, signal: scope.signal };
-    if (options.body !== undefined) init.body = JSON.stringify(options.body);
+    if (options.rawBody !== undefined) init.body = options.rawBody as unknown as RequestInit['body'];
+    else if (options.body !== undefined) init.body = JSON.stringify(options.body);
     try {
       return await this.fetchFn(this.url(path, options.query), init);
     } catch (err) {

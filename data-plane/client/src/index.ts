@@ -15,6 +15,28 @@ export {
   KonsortiumVerificationError,
 } from './errors.js';
 export type { FetchFn, TokenProvider } from './http.js';
+export type { ReleasedShare, StoredBlob } from './read.js';
+export {
+  DEFAULT_INLINE_LIMIT,
+  decryptVersion,
+  fetchCiphertext,
+  fromBase64,
+  KeyReleaseError,
+  majority,
+  ownerSecret,
+  type ReleaseFailure,
+  requestKey,
+  type RequestKeyOptions,
+  type SealedVersion,
+  type SealNode,
+  type SealRecordOptions,
+  sealRecordVersion,
+  type StoredVersion,
+  toBase64,
+  type VersionArgs,
+  type VersionBody,
+} from './data.js';
+export { type BallotKeyArgs, buildVote, dealBallotKey } from './voting.js';
 export type { EventsOptions } from './events.js';
 export type { StatusSource, WaitOptions, WaitTarget } from './wait.js';
 export { SseParser, readSse, type SseEvent } from './sse.js';

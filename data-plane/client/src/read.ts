@@ -149,3 +149,31 @@ export function readBlockEvent(data: string): BlockEvent {
   });
   return { height: uint(o, 'height', what), hash: hexStr(o, 'hash', what), txs };
 }
+
+export interface ReleasedShare {
+  readonly nodeId: number;
+  readonly index: number;
+  readonly sealed: string;
+  readonly logTx: string;
+  readonly height: number;
+}
+
+export function readReleasedShare(v: unknown): ReleasedShare {
+  const what = 'key release';
+  const o = asObject(v, what);
+  return { nodeId: uint(o, 'nodeId', what), index: uint(o, 'index', what), sealed: hexStr(o, 'sealed', what), logTx: hexStr(o, 'logTx', what), height: uint(o, 'height', what) };
+}
+
+export interface StoredBlob {
+  readonly hash: string;
+  readonly size: number;
+  /** false: the node already had it. */
+  readonly stored: boolean;
+}
+
+export function readStoredBlob(v: unknown): StoredBlob {
+  const what = 'blob upload';
+  const o = asObject(v, what);
+  if (typeof o.stored !== 'boolean') fail(what, '"stored" is not a boolean');
+  return { hash: hexStr(o, 'hash', what), size: uint(o, 'size', what), stored: o.stored };
+}

@@ -67,6 +67,14 @@ export class Signer {
   }
 
   /**
+   * Signs an off-chain message (a key-release request, …): suite.sign(key, suite.hash(message)),
+   * the form nodes verify such requests in.
+   */
+  signMessage(message: Uint8Array): Uint8Array {
+    return this.suite.sign(this.#privateKey, this.suite.hash(message));
+  }
+
+  /**
    * Builds and signs a transaction for `channel` with one or more operations (all-or-nothing
    * on the ledger). The result's `bytes` is what `KonsortiumClient.submit` sends and `id` its id.
    */

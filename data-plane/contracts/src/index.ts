@@ -16,3 +16,5 @@ export {
   ROLES,
 } from './governance/model.js';
 export * from './cfa/index.js';
+export * from './voting/index.js';
+export * from './data/index.js';

@@ -37,7 +37,27 @@ export type NodeErrorCode =
   /** No valid bearer token. */
   | 'UNAUTHORIZED'
   /** The token is valid but does not allow this. */
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  // Key release (encrypted data) and blobs
+  /** The signed key-release request is outside the freshness window. */
+  | 'REQUEST_EXPIRED'
+  /** A request signature that does not verify. */
+  | 'BAD_SIGNATURE'
+  /** The requester's key belongs to no active member of the channel. */
+  | 'UNKNOWN_SENDER'
+  | 'SENDER_SUSPENDED'
+  | 'RECORD_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
+  /** No grant covers the requester (or it was revoked). */
+  | 'NOT_GRANTED'
+  | 'GRANT_EXPIRED'
+  /** This node holds no share of that version (or has no seal key). */
+  | 'NOT_A_SHAREHOLDER'
+  /** The node's own share does not open or does not match the commitments: it refuses rather than release garbage. */
+  | 'SHARE_UNUSABLE'
+  | 'BLOB_NOT_FOUND'
+  /** Uploaded bytes whose SHA-256 is not the hash in the path. */
+  | 'CONTENT_MISMATCH';
 
 const HTTP_STATUS: Record<NodeErrorCode, number> = {
   NOT_LEADER: 503,
@@ -62,6 +82,18 @@ const HTTP_STATUS: Record<NodeErrorCode, number> = {
   HEIGHT_NOT_AVAILABLE: 404,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  REQUEST_EXPIRED: 401,
+  BAD_SIGNATURE: 401,
+  UNKNOWN_SENDER: 403,
+  SENDER_SUSPENDED: 403,
+  RECORD_NOT_FOUND: 404,
+  VERSION_NOT_FOUND: 404,
+  NOT_GRANTED: 403,
+  GRANT_EXPIRED: 403,
+  NOT_A_SHAREHOLDER: 409,
+  SHARE_UNUSABLE: 500,
+  BLOB_NOT_FOUND: 404,
+  CONTENT_MISMATCH: 400,
 };
 
 export class NodeError extends Error {

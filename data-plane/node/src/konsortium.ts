@@ -2,13 +2,13 @@
 /**
  * `konsortium`: tools around a ledger node.
  *   konsortium verify --channel NAME (--data-dir DIR | --url URL) [--genesis FILE] [--suite S] [--token JWT] [--json]
- *   konsortium keygen --suite intl|gost|sm [--out FILE]
+ *   konsortium keygen --suite intl|gost|sm|seal [--out FILE]
  * Exit status: 0 ok, 1 the chain is broken (verify) or an operation failed, 2 usage.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { serverSuite } from '@konsortium/ledger';
-import { isSuiteId, suiteById, toHex, type SuiteId } from '@konsortium/protocol';
+import { isSuiteId, suiteById, toHex, type SuiteId, x25519KeyPair } from '@konsortium/protocol';
 import { readGenesisFile } from './ledger/ledger-node.js';
 import { genesisBlockHash } from './verify/genesis-hash.js';
 import { httpSource } from './verify/http-source.js';
@@ -21,7 +21,7 @@ const USAGE = `usage:
       reports the first broken link. --data-dir reads a (stopped) node's data directory and also
       recomputes the world state root; --url reads a node's API and checks the node keys of each
       block against a state proof. --genesis anchors block 0 to a genesis document.
-  konsortium keygen --suite intl|gost|sm [--out FILE]
+  konsortium keygen --suite intl|gost|sm|seal [--out FILE]
       Generates a key pair; prints {"suite","privateKey","publicKey"} (hex) or writes it to FILE (mode 600).`;
 
 class Usage extends Error {}
@@ -76,13 +76,15 @@ async function verify(argv: string[]): Promise<number> {
 
 async function keygen(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { suite: { type: 'string' }, out: { type: 'string' } } });
-  if (values.suite === undefined || !isSuiteId(values.suite)) throw new Usage('--suite intl|gost|sm is required');
-  const kp = suiteById(values.suite).generateKeyPair();
-  const text = `${JSON.stringify({ suite: values.suite, privateKey: toHex(kp.privateKey), publicKey: toHex(kp.publicKey) })}\n`;
+  const suite = values.suite;
+  if (suite === undefined || (suite !== 'seal' && !isSuiteId(suite))) throw new Usage('--suite intl|gost|sm|seal is required');
+  // "seal": the node's X25519 seal key ("seal" in its key file, "sealKey" in a channel genesis).
+  const kp = suite === 'seal' ? x25519KeyPair() : suiteById(suite).generateKeyPair();
+  const text = `${JSON.stringify({ suite, privateKey: toHex(kp.privateKey), publicKey: toHex(kp.publicKey) })}\n`;
   if (values.out === undefined) process.stdout.write(text);
   else {
     await writeFile(values.out, text, { mode: 0o600, flag: 'wx' });
-    process.stdout.write(`${JSON.stringify({ suite: values.suite, publicKey: toHex(kp.publicKey), file: values.out })}\n`);
+    process.stdout.write(`${JSON.stringify({ suite, publicKey: toHex(kp.publicKey), file: values.out })}\n`);
   }
   return 0;
 }

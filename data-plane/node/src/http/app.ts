@@ -25,6 +25,7 @@ import { ADMIN_ROLES, type AuthVerifier, requireCaller } from './auth.js';
 import { blockRoutes } from './routes/ledger/blocks.js';
 import { cfaRoutes } from './routes/ledger/cfa.js';
 import { channelRoutes } from './routes/ledger/channels.js';
+import { dataRoutes } from './routes/ledger/data.js';
 import { eventRoutes } from './routes/ledger/events.js';
 import { stateRoutes } from './routes/ledger/state.js';
 import { bulkSubmitRoutes, txRoutes } from './routes/ledger/txs.js';
@@ -114,6 +115,7 @@ export async function build(options: HttpApiOptions): Promise<HttpApp> {
       await reader.register(stateRoutes, { channels });
       await reader.register(eventRoutes, { channels });
       await reader.register(cfaRoutes, { channels });
+      await reader.register(dataRoutes, { channels, blobLimitBytes: limits.blobLimitBytes });
     });
     await app.register(bulkSubmitRoutes, { channels, auth, bulkBodyLimitBytes: limits.bulkBodyLimitBytes });
     // Each channel's Raft group has its own status and membership, under its prefix; admin only.

@@ -27,6 +27,8 @@ export interface HttpLimits {
   readonly maxValueBytes: number;
   /** Largest bulk transaction submission (application/octet-stream). */
   readonly bulkBodyLimitBytes: number;
+  /** Largest blob (ciphertext of a large record) a node stores. */
+  readonly blobLimitBytes: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -34,4 +36,5 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxKeyBytes: 256,
   maxValueBytes: 64 * 1024,
   bulkBodyLimitBytes: 64 * 1024 * 1024,
+  blobLimitBytes: 64 * 1024 * 1024,
 };

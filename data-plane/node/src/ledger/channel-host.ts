@@ -6,13 +6,22 @@
 import type { SuiteId } from '@konsortium/protocol';
 import { NodeError } from '../errors.js';
 import type { KonsortiumNode } from '../runtime/node.js';
+import type { BallotKeeper } from './ballot-keeper.js';
+import type { BlobStore } from './blob-store.js';
 import type { ChannelLedger } from './channel-ledger.js';
+import type { KeyReleaser } from './key-release.js';
 
 export interface HostedChannel {
   readonly name: string;
   readonly suite: SuiteId;
   readonly ledger: ChannelLedger;
   readonly node: KonsortiumNode;
+  /** Releases this node's key shares of encrypted records to authorised readers. */
+  readonly releaser: KeyReleaser;
+  /** Ciphertext of large records, by SHA-256. */
+  readonly blobs: BlobStore;
+  /** Reveals this node's ballot key shares after close; tallies while it leads. */
+  readonly keeper: BallotKeeper;
 }
 
 export class ChannelHost {

@@ -67,6 +67,7 @@ export async function startLedgerNode(o: LedgerNodeOptions): Promise<LedgerNode>
   const channels = new ChannelHost();
   const close = async (): Promise<void> => {
     for (const c of channels.list()) {
+      c.keeper.close();
       c.ledger.close();
       await c.node.close();
       await c.ledger.store.close();

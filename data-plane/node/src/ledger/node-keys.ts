@@ -1,12 +1,18 @@
 /**
- * A node's private keys, one per crypto suite it signs blocks with (a node may serve channels
- * of different suites). The file is JSON: { "intl": "<hex>", "gost": "<hex>", "sm": "<hex>" },
+ * A node's private keys: one per crypto suite it signs blocks with (a node may serve channels
+ * of different suites), and optionally its X25519 seal key, to which key shares of encrypted
+ * data and ballots are sealed. The file is JSON:
+ *   { "intl": "<hex>", "gost": "<hex>", "sm": "<hex>", "seal": "<hex>" }
  * any subset; it should be readable by the node's user only. Keys are never logged.
  */
 import { readFile } from 'node:fs/promises';
-import { fromHex, isSuiteId, suiteById, type SuiteId } from '@konsortium/protocol';
+import { fromHex, isSuiteId, suiteById, type SuiteId, X25519_KEY_BYTES } from '@konsortium/protocol';
 
-export type NodeKeys = ReadonlyMap<SuiteId, Uint8Array>;
+export interface NodeKeys {
+  readonly signing: ReadonlyMap<SuiteId, Uint8Array>;
+  /** X25519 private key; null: this node holds no key shares. */
+  readonly seal: Uint8Array | null;
+}
 
 export class NodeKeyError extends Error {
   readonly code = 'INVALID_NODE_KEY';
@@ -15,7 +21,13 @@ export class NodeKeyError extends Error {
 export function parseNodeKeys(json: unknown, source: string): NodeKeys {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new NodeKeyError(`${source}: expected a JSON object of suite → private key hex`);
   const keys = new Map<SuiteId, Uint8Array>();
+  let seal: Uint8Array | null = null;
   for (const [suite, hex] of Object.entries(json)) {
+    if (suite === 'seal') {
+      if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) throw new NodeKeyError(`${source}: the seal key must be ${X25519_KEY_BYTES} bytes of lower-case hex`);
+      seal = fromHex(hex);
+      continue;
+    }
     if (!isSuiteId(suite)) throw new NodeKeyError(`${source}: unknown suite "${suite}"`);
     if (typeof hex !== 'string') throw new NodeKeyError(`${source}: the ${suite} key must be a hex string`);
     let key: Uint8Array;
@@ -27,7 +39,7 @@ export function parseNodeKeys(json: unknown, source: string): NodeKeys {
     }
     keys.set(suite, key);
   }
-  return keys;
+  return { signing: keys, seal };
 }
 
 export async function readNodeKeys(file: string): Promise<NodeKeys> {

@@ -5,9 +5,14 @@
  * the node's data dir:  channels/<name>/raft (WAL, snapshots)  channels/<name>/ledger (LMDB).
  */
 import path from 'node:path';
-import { cfaContract, genesisWrites, type Genesis, governanceContract, governanceDirectory } from '@konsortium/contracts';
+import { cfaContract, dataContract, genesisWrites, type Genesis, governanceContract, governanceDirectory, votingContract } from '@konsortium/contracts';
 import { Ledger, serverSuite } from '@konsortium/ledger';
 import { bytesEqual, fromHex, toHex } from '@konsortium/protocol';
+import { BallotKeeper } from './ballot-keeper.js';
+import { BlobStore } from './blob-store.js';
+import { KeyReleaser } from './key-release.js';
+import { NodeTxSender } from './node-sender.js';
+import { opensslX25519 } from './server-x25519.js';
 import { LedgerStore } from '@konsortium/storage';
 import type { Logger } from 'pino';
 import type { Member } from '../kv/members.js';
@@ -45,11 +50,16 @@ export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel>
   const logger = o.logger.child({ channel: g.channel });
   const entry = g.nodes.find((n) => n.nodeId === o.nodeId);
   if (entry === undefined) throw new BootError(`node ${o.nodeId} is not a node of channel ${g.channel}; it does not serve it`);
-  const privateKey = o.nodeKeys.get(g.suite);
+  const privateKey = o.nodeKeys.signing.get(g.suite);
   if (privateKey === undefined) throw new BootError(`channel ${g.channel} uses suite ${g.suite}, and the node key file has no ${g.suite} key`);
   const suite = serverSuite(g.suite);
   if (!bytesEqual(suite.publicKeyOf(privateKey), fromHex(entry.publicKey))) {
     throw new BootError(`the ${g.suite} node key does not match node ${o.nodeId}'s key in the genesis of ${g.channel} (${entry.publicKey})`);
+  }
+  const sealKey = o.nodeKeys.seal;
+  if (entry.sealKey !== undefined) {
+    if (sealKey === null) throw new BootError(`channel ${g.channel} lists a seal key for node ${o.nodeId}, and the node key file has no "seal" key`);
+    if (toHex(opensslX25519.publicKey(sealKey)) !== entry.sealKey) throw new BootError(`the node's seal key does not match node ${o.nodeId}'s sealKey in the genesis of ${g.channel}`);
   }
   const dir = path.join(o.dataDir, 'channels', g.channel);
   const store = await LedgerStore.open({ dir: path.join(dir, 'ledger'), hash: (d: Uint8Array) => suite.hash(d), fsync: o.fsync ?? true });
@@ -58,7 +68,7 @@ export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel>
       channel: g.channel,
       suite,
       store,
-      contracts: [governanceContract({ publicKeyBytes: suite.publicKeyBytes }), cfaContract()],
+      contracts: [governanceContract({ publicKeyBytes: suite.publicKeyBytes }), cfaContract(), dataContract(), votingContract()],
       identities: governanceDirectory,
       nodeId: o.nodeId,
       nodePrivateKey: privateKey,
@@ -88,8 +98,19 @@ export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel>
       metrics,
       raftServer: o.raftServer,
     });
-    channelLedger.attach(node.raftHandle());
-    return { name: g.channel, suite: g.suite, ledger: channelLedger, node };
+    const raft = node.raftHandle();
+    channelLedger.attach(raft);
+    const sender = new NodeTxSender(channelLedger, suite, privateKey);
+    const keys = { ledger: channelLedger, sender, nodeId: o.nodeId, sealKey };
+    return {
+      name: g.channel,
+      suite: g.suite,
+      ledger: channelLedger,
+      node,
+      releaser: new KeyReleaser({ ...keys, suite }),
+      blobs: new BlobStore(path.join(dir, 'blobs'), o.fsync ?? true),
+      keeper: new BallotKeeper({ ...keys, raft: () => raft, logger }),
+    };
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;

@@ -20,3 +20,5 @@ export {
   verifyShare,
 } from './threshold.js';
 export { BALLOT_BOX_OVERHEAD, contentHash, dataKeyOf, openBallotBox, plaintextHash, sealToBallot, votePseudonym } from './keys.js';
+export { type KeyReleaseFields, keyReleaseMessage } from './release.js';
+export { ballotShareContext, ownerKeyContext, recordAad, releaseContext, shareContext, voteAad } from './contexts.js';

@@ -56,6 +56,11 @@ function sharedKey(backend: X25519Backend, priv: Uint8Array, pub: Uint8Array, ep
     // A low-order point (all-zero shared secret) is a key nobody holds a secret for.
     throw new PrivacyError('INVALID_KEY', 'not a usable X25519 public key');
   }
+  // The backend contract says it throws on a low-order key; a plugged-in X25519 that returns the
+  // all-zero value instead (as several libraries do) would otherwise derive the box key from public bytes alone.
+  let any = 0;
+  for (const b of shared) any |= b; // no early exit: the shared secret is secret
+  if (shared.length !== X25519_KEY_BYTES || any === 0) throw new PrivacyError('INVALID_KEY', 'not a usable X25519 public key');
   return hkdf(sha256, shared, concatBytes(ephemeral, recipient), utf8(DOMAIN + context), AEAD_KEY_BYTES);
 }
 
@@ -78,6 +83,7 @@ export function sealTo(recipient: Uint8Array, plaintext: Uint8Array, context: st
  * `recipient` is the key pair's public half (computed from the private key if omitted).
  */
 export function openSealed(privateKey: Uint8Array, sealed: Uint8Array, context: string, options: { readonly recipient?: Uint8Array; readonly backend?: X25519Backend } = {}): Uint8Array {
+  if (privateKey.length !== X25519_KEY_BYTES) throw new PrivacyError('INVALID_KEY', `an X25519 private key is 32 bytes, got ${privateKey.length}`);
   if (sealed.length < SEALED_OVERHEAD || sealed[0] !== VERSION) throw new PrivacyError('MALFORMED', 'not a sealed box of version 1');
   const backend = options.backend ?? nobleX25519;
   const eph = sealed.subarray(1, 1 + X25519_KEY_BYTES);

@@ -143,6 +143,9 @@ export function verifyShare(share: Share, commitments: readonly Uint8Array[]): b
  * (`publicPointOf(secret)` equals commitments[0]) or let the AEAD refuse the derived key.
  */
 export function combineShares(shares: readonly Share[], threshold: number): bigint {
+  // Without this, a threshold of 0 (or a fraction) never stops the loop below, and no shares
+  // at all "rebuilt" the secret 0.
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > MAX_SHARES) throw new PrivacyError('MALFORMED', `threshold must be 1..${MAX_SHARES}, got ${threshold}`);
   const seen = new Set<number>();
   const pts: { x: bigint; y: bigint }[] = [];
   for (const s of shares) {

@@ -1,0 +1,255 @@
+/**
+ * Encrypted records on the client: everything secret happens here, never on a node.
+ *
+ * Writing: a fresh secret scalar s per version; the data key is dataKeyOf(s); the plaintext is
+ * encrypted with XChaCha20-Poly1305 (associated data: channel/record/version); s is sealed to
+ * the owner's X25519 key and split t-of-n into shares sealed to the channel's nodes, with
+ * public Feldman commitments. What goes on chain is `sealRecordVersion(...).args` (the data
+ * contract's `version` argument); ciphertext above `inlineLimit` goes to the nodes' blob stores
+ * and only its hash goes on chain.
+ *
+ * Reading: the owner opens its sealed secret directly. Anyone else signs one key-release request
+ * and sends it to the nodes; each node checks the grant on chain, logs the release and returns
+ * its share sealed to a one-time key; t verified shares rebuild s, checked against the
+ * commitment C_0 = s·B, and the plaintext is checked against its on-chain hash.
+ */
+import {
+  aeadOpen,
+  aeadSeal,
+  bytesEqual,
+  checkThreshold,
+  combineShares,
+  contentHash,
+  dataKeyOf,
+  fromHex,
+  keyReleaseMessage,
+  openSealed,
+  ownerKeyContext,
+  plaintextHash,
+  publicPointOf,
+  randomScalar,
+  recordAad,
+  releaseContext,
+  scalarFromBytes,
+  scalarToBytes,
+  sealTo,
+  shareContext,
+  type Share,
+  splitSecret,
+  toHex,
+  verifyShare,
+  x25519KeyPair,
+} from '@konsortium/protocol';
+import { base64 } from '@scure/base';
+import type { KonsortiumClient } from './client.js';
+import { KonsortiumError } from './errors.js';
+import type { Signer } from './signer.js';
+
+/** A channel node able to hold shares: its id and X25519 seal key (hex), as in gov/nodes. */
+export interface SealNode {
+  readonly nodeId: number;
+  readonly sealKey: string;
+}
+
+export type VersionBody = { readonly inline: string } | { readonly blob: { readonly hash: string; readonly size: number } };
+
+/** The data contract's `version` argument (putRecord / addVersion). */
+export interface VersionArgs {
+  readonly plaintextHash: string;
+  readonly size: number;
+  readonly body: VersionBody;
+  readonly ownerKey: string;
+  readonly threshold: number;
+  readonly commitments: readonly string[];
+  readonly shares: readonly { readonly nodeId: number; readonly index: number; readonly sealed: string }[];
+  readonly meta?: { readonly contentType?: string; readonly name?: string };
+}
+
+/** A stored version as the node's state API returns it (data/ver/<record>/<version>). */
+export interface StoredVersion extends VersionArgs {
+  readonly version: number;
+}
+
+export interface SealedVersion {
+  readonly args: VersionArgs;
+  /** The ciphertext to upload to every node's blob store first, when it is not inline. */
+  readonly blob: { readonly hash: string; readonly bytes: Uint8Array } | null;
+}
+
+export const DEFAULT_INLINE_LIMIT = 48 * 1024;
+
+export interface SealRecordOptions {
+  readonly channel: string;
+  readonly record: string;
+  readonly version: number;
+  readonly plaintext: Uint8Array;
+  readonly nodes: readonly SealNode[];
+  /** The owner's X25519 public key: the owner can always open the version with its private half. */
+  readonly ownerSealKey: Uint8Array;
+  /** Shares needed to rebuild the key; default a majority of the nodes. */
+  readonly threshold?: number;
+  readonly meta?: VersionArgs['meta'];
+  /** Ciphertext up to this many bytes goes on chain (base64); larger goes to blob stores. */
+  readonly inlineLimit?: number;
+}
+
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
+
+export function sealRecordVersion(o: SealRecordOptions): SealedVersion {
+  const nodes = [...o.nodes].sort((a, b) => a.nodeId - b.nodeId);
+  const t = o.threshold ?? majority(nodes.length);
+  checkThreshold(t, nodes.length);
+  const secret = randomScalar();
+  const { shares, commitments } = splitSecret(secret, t, nodes.length);
+  const ciphertext = aeadSeal(dataKeyOf(secret), o.plaintext, recordAad(o.channel, o.record, o.version));
+  const inline = ciphertext.length <= (o.inlineLimit ?? DEFAULT_INLINE_LIMIT);
+  const hash = inline ? '' : contentHash(ciphertext);
+  const args: VersionArgs = {
+    plaintextHash: plaintextHash(o.plaintext),
+    size: o.plaintext.length,
+    body: inline ? { inline: toBase64(ciphertext) } : { blob: { hash, size: ciphertext.length } },
+    ownerKey: toHex(sealTo(o.ownerSealKey, scalarToBytes(secret), ownerKeyContext(o.channel, o.record, o.version))),
+    threshold: t,
+    commitments: commitments.map(toHex),
+    shares: nodes.map((n, i) => ({
+      nodeId: n.nodeId,
+      index: shares[i]!.index,
+      sealed: toHex(sealTo(fromHex(n.sealKey), shares[i]!.value, shareContext(o.channel, o.record, o.version, n.nodeId))),
+    })),
+    ...(o.meta === undefined ? {} : { meta: o.meta }),
+  };
+  return { args, blob: inline ? null : { hash, bytes: ciphertext } };
+}
+
+/** The owner's way in: opens the sealed secret with the owner's X25519 private key. */
+export function ownerSecret(channel: string, record: string, v: StoredVersion, ownerSealPrivate: Uint8Array): bigint {
+  const secret = scalarFromBytes(openSealed(ownerSealPrivate, fromHex(v.ownerKey), ownerKeyContext(channel, record, v.version)));
+  if (!bytesEqual(publicPointOf(secret), fromHex(v.commitments[0]!))) throw new KonsortiumError(`${record} v${v.version}: the owner key does not match the version's commitment`);
+  return secret;
+}
+
+/** Decrypts a version's ciphertext with its rebuilt secret and checks the plaintext against the on-chain hash. */
+export function decryptVersion(channel: string, record: string, v: StoredVersion, secret: bigint, ciphertext: Uint8Array): Uint8Array {
+  const plaintext = aeadOpen(dataKeyOf(secret), ciphertext, recordAad(channel, record, v.version));
+  if (plaintextHash(plaintext) !== v.plaintextHash) throw new KonsortiumError(`${record} v${v.version}: the plaintext does not match its on-chain hash`);
+  return plaintext;
+}
+
+/** Why one node did not contribute a usable share. */
+export interface ReleaseFailure {
+  readonly node: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export class KeyReleaseError extends KonsortiumError {
+  constructor(
+    message: string,
+    readonly failures: readonly ReleaseFailure[],
+  ) {
+    super(message);
+    this.name = 'KeyReleaseError';
+  }
+}
+
+export interface RequestKeyOptions {
+  readonly channel: string;
+  readonly record: string;
+  readonly version: StoredVersion;
+  /** One client per node to ask (any t that answer are enough). */
+  readonly nodes: readonly KonsortiumClient[];
+  /** The reader: a member key of the channel. */
+  readonly signer: Signer;
+  readonly signal?: AbortSignal;
+  /** Request time; default Date.now(). */
+  readonly now?: number;
+}
+
+/**
+ * Asks the nodes for their shares (one signed request, sent to all at once), verifies each
+ * share against the commitments as it arrives, and rebuilds the secret from the first t good
+ * ones. KeyReleaseError (with every node's reason) if fewer than t nodes release.
+ */
+export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
+  const v = o.version;
+  const oneTime = x25519KeyPair();
+  const requestId = toHex(crypto.getRandomValues(new Uint8Array(16)));
+  const fields = {
+    channel: o.channel,
+    record: o.record,
+    version: v.version,
+    requester: o.signer.publicKeyHex,
+    oneTimeKey: toHex(oneTime.publicKey),
+    requestId,
+    issuedAt: o.now ?? Date.now(),
+  };
+  const body = { ...fields, signature: toHex(o.signer.signMessage(keyReleaseMessage(fields))) };
+  delete (body as { channel?: string }).channel;
+  const commitments = v.commitments.map((c) => fromHex(c));
+  const shares: Share[] = [];
+  const failures: ReleaseFailure[] = [];
+  const ac = new AbortController();
+  const signal = o.signal === undefined ? ac.signal : AbortSignal.any([o.signal, ac.signal]);
+  await new Promise<void>((resolve) => {
+    let pending = o.nodes.length;
+    if (pending === 0) resolve();
+    for (const node of o.nodes) {
+      node
+        .releaseShare(o.channel, body, { signal })
+        .then((r) => {
+          const value = openSealed(oneTime.privateKey, fromHex(r.sealed), releaseContext(o.channel, o.record, v.version, r.nodeId, requestId));
+          const share = { index: r.index, value };
+          const expected = v.shares.find((s) => s.nodeId === r.nodeId)?.index;
+          if (expected !== r.index || !verifyShare(share, commitments)) throw new KonsortiumError(`node ${r.nodeId} returned a share that does not match the commitments`);
+          if (shares.length < v.threshold) shares.push(share);
+          if (shares.length === v.threshold) ac.abort();
+        })
+        .catch((err: unknown) => {
+          if (shares.length >= v.threshold) return;
+          const e = err as { code?: string; message?: string };
+          failures.push({ node: node.baseUrl, code: e.code ?? 'ERROR', message: e.message ?? String(err) });
+        })
+        .finally(() => {
+          if (--pending === 0 || shares.length >= v.threshold) resolve();
+        });
+    }
+  });
+  if (shares.length < v.threshold) {
+    throw new KeyReleaseError(`${o.record} v${v.version}: ${shares.length} of ${v.threshold} shares released (${failures.map((f) => `${f.node}: ${f.code}`).join('; ')})`, failures);
+  }
+  const secret = combineShares(shares, v.threshold);
+  if (!bytesEqual(publicPointOf(secret), commitments[0]!)) throw new KonsortiumError(`${o.record} v${v.version}: the rebuilt key does not match its commitment`);
+  return secret;
+}
+
+/** The version's ciphertext: inline from the chain, or from the first node that has the blob (checked against its hash). */
+export async function fetchCiphertext(channel: string, v: StoredVersion, nodes: readonly KonsortiumClient[], signal?: AbortSignal): Promise<Uint8Array> {
+  if ('inline' in v.body) return fromBase64(v.body.inline);
+  const { hash } = v.body.blob;
+  const failures: string[] = [];
+  for (const n of nodes) {
+    try {
+      const bytes = await n.getBlob(channel, hash, { signal });
+      if (contentHash(bytes) === hash) return bytes;
+      failures.push(`${n.baseUrl}: content does not match its hash`);
+    } catch (err) {
+      failures.push(`${n.baseUrl}: ${(err as Error).message}`);
+    }
+  }
+  throw new KonsortiumError(`blob ${hash} is on no node (${failures.join('; ')})`);
+}
+
+/** Canonical base64 (RFC 4648, padded) without Node's Buffer: the SDK runs in browsers too. */
+export function toBase64(bytes: Uint8Array): string {
+  return base64.encode(bytes);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  try {
+    return base64.decode(text);
+  } catch (err) {
+    throw new KonsortiumError(`not canonical base64: ${(err as Error).message}`);
+  }
+}
