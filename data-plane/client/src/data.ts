@@ -253,3 +253,49 @@ export function fromBase64(text: string): Uint8Array {
     throw new KonsortiumError(`not canonical base64: ${(err as Error).message}`);
   }
 }
+
+/** Stores a version's blob on every given node (all must accept it before the version goes on chain). */
+export async function uploadBlob(channel: string, blob: NonNullable<SealedVersion['blob']>, nodes: readonly KonsortiumClient[], signal?: AbortSignal): Promise<void> {
+  await Promise.all(nodes.map((n) => n.putBlob(channel, blob.hash, blob.bytes, { signal })));
+}
+
+const decoder = new TextDecoder();
+
+async function provenJson<T>(node: KonsortiumClient, channel: string, key: string, signal?: AbortSignal): Promise<T | null> {
+  const e = await node.getVerifiedState(channel, key, { signal });
+  return e.value === null ? null : (JSON.parse(decoder.decode(e.value)) as T);
+}
+
+export interface ReadRecordOptions {
+  readonly channel: string;
+  readonly record: string;
+  /** Default: the latest version. */
+  readonly version?: number;
+  /** The channel's nodes (the first one serves the proven state; all are asked for shares). */
+  readonly nodes: readonly KonsortiumClient[];
+  /** A reader that is not the owner: its member key signs the key-release request. */
+  readonly signer?: Signer;
+  /** The owner: opens the version with its X25519 private key, no node involved. */
+  readonly ownerSealPrivate?: Uint8Array;
+  readonly signal?: AbortSignal;
+}
+
+/** Reads and decrypts a record version: proven state, the key (owner's or released by the nodes), the ciphertext, the hash check. */
+export async function readRecord(o: ReadRecordOptions): Promise<{ readonly version: StoredVersion; readonly plaintext: Uint8Array }> {
+  const first = o.nodes[0];
+  if (first === undefined) throw new KonsortiumError('readRecord needs at least one node');
+  let n = o.version;
+  if (n === undefined) {
+    const rec = await provenJson<{ versions: number }>(first, o.channel, `data/rec/${o.record}`, o.signal);
+    if (rec === null) throw new KonsortiumError(`record ${o.record} does not exist`);
+    n = rec.versions;
+  }
+  const version = await provenJson<StoredVersion>(first, o.channel, `data/ver/${o.record}/${n}`, o.signal);
+  if (version === null) throw new KonsortiumError(`record ${o.record} has no version ${n}`);
+  let secret: bigint;
+  if (o.ownerSealPrivate !== undefined) secret = ownerSecret(o.channel, o.record, version, o.ownerSealPrivate);
+  else if (o.signer !== undefined) secret = await requestKey({ channel: o.channel, record: o.record, version, nodes: o.nodes, signer: o.signer, signal: o.signal });
+  else throw new KonsortiumError('readRecord needs a signer (reader) or ownerSealPrivate (owner)');
+  const ciphertext = await fetchCiphertext(o.channel, version, o.nodes, o.signal);
+  return { version, plaintext: decryptVersion(o.channel, o.record, version, secret, ciphertext) };
+}
