@@ -14,6 +14,7 @@
  * commitment C_0 = s·B, and the plaintext is checked against its on-chain hash.
  */
 import {
+  type X25519Backend,
   aeadOpen,
   aeadSeal,
   bytesEqual,
@@ -91,6 +92,8 @@ export interface SealRecordOptions {
   readonly meta?: VersionArgs['meta'];
   /** Ciphertext up to this many bytes goes on chain (base64); larger goes to blob stores. */
   readonly inlineLimit?: number;
+  /** X25519 implementation for sealing the shares; default the portable one. */
+  readonly x25519?: X25519Backend;
 }
 
 export function majority(n: number): number {
@@ -110,13 +113,13 @@ export function sealRecordVersion(o: SealRecordOptions): SealedVersion {
     plaintextHash: plaintextHash(o.plaintext),
     size: o.plaintext.length,
     body: inline ? { inline: toBase64(ciphertext) } : { blob: { hash, size: ciphertext.length } },
-    ownerKey: toHex(sealTo(o.ownerSealKey, scalarToBytes(secret), ownerKeyContext(o.channel, o.record, o.version))),
+    ownerKey: toHex(sealTo(o.ownerSealKey, scalarToBytes(secret), ownerKeyContext(o.channel, o.record, o.version), { backend: o.x25519 })),
     threshold: t,
     commitments: commitments.map(toHex),
     shares: nodes.map((n, i) => ({
       nodeId: n.nodeId,
       index: shares[i]!.index,
-      sealed: toHex(sealTo(fromHex(n.sealKey), shares[i]!.value, shareContext(o.channel, o.record, o.version, n.nodeId))),
+      sealed: toHex(sealTo(fromHex(n.sealKey), shares[i]!.value, shareContext(o.channel, o.record, o.version, n.nodeId), { backend: o.x25519 })),
     })),
     ...(o.meta === undefined ? {} : { meta: o.meta }),
   };
@@ -165,16 +168,20 @@ export interface RequestKeyOptions {
   readonly signal?: AbortSignal;
   /** Request time; default Date.now(). */
   readonly now?: number;
+  /** X25519 implementation; default the portable one (noble). A Node client may pass an OpenSSL-backed one. */
+  readonly x25519?: X25519Backend;
 }
 
 /**
- * Asks the nodes for their shares (one signed request, sent to all at once), verifies each
- * share against the commitments as it arrives, and rebuilds the secret from the first t good
- * ones. KeyReleaseError (with every node's reason) if fewer than t nodes release.
+ * Asks t of the nodes for their shares (one signed request; a node that refuses or fails is
+ * replaced by the next one), rebuilds the secret and checks it against C_0; if it does not
+ * match, the bad shares are found by the commitments and replaced from other nodes.
+ * KeyReleaseError (with every node's reason) if fewer than t nodes release valid shares.
  */
 export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
   const v = o.version;
-  const oneTime = x25519KeyPair();
+  const backend = o.x25519;
+  const oneTime = x25519KeyPair(undefined, backend);
   const requestId = toHex(crypto.getRandomValues(new Uint8Array(16)));
   const fields = {
     channel: o.channel,
@@ -190,38 +197,58 @@ export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
   const commitments = v.commitments.map((c) => fromHex(c));
   const shares: Share[] = [];
   const failures: ReleaseFailure[] = [];
-  const ac = new AbortController();
-  const signal = o.signal === undefined ? ac.signal : AbortSignal.any([o.signal, ac.signal]);
-  await new Promise<void>((resolve) => {
-    let pending = o.nodes.length;
-    if (pending === 0) resolve();
-    for (const node of o.nodes) {
-      node
-        .releaseShare(o.channel, body, { signal })
-        .then((r) => {
-          const value = openSealed(oneTime.privateKey, fromHex(r.sealed), releaseContext(o.channel, o.record, v.version, r.nodeId, requestId));
-          const share = { index: r.index, value };
-          const expected = v.shares.find((s) => s.nodeId === r.nodeId)?.index;
-          if (expected !== r.index || !verifyShare(share, commitments)) throw new KonsortiumError(`node ${r.nodeId} returned a share that does not match the commitments`);
-          if (shares.length < v.threshold) shares.push(share);
-          if (shares.length === v.threshold) ac.abort();
-        })
-        .catch((err: unknown) => {
-          if (shares.length >= v.threshold) return;
-          const e = err as { code?: string; message?: string };
-          failures.push({ node: node.baseUrl, code: e.code ?? 'ERROR', message: e.message ?? String(err) });
-        })
-        .finally(() => {
-          if (--pending === 0 || shares.length >= v.threshold) resolve();
-        });
+  const signal = o.signal;
+  // Ask t nodes first (in a random order, to spread the load); each refusal or failure brings
+  // in the next node, so any t willing nodes are enough and at most n are asked.
+  const queue = shuffled(o.nodes);
+  const ask = (node: KonsortiumClient): Promise<void> =>
+    node
+      .releaseShare(o.channel, body, { signal })
+      .then((r) => {
+        const value = openSealed(oneTime.privateKey, fromHex(r.sealed), releaseContext(o.channel, o.record, v.version, r.nodeId, requestId), { recipient: oneTime.publicKey, backend });
+        const share = { index: r.index, value };
+        const expected = v.shares.find((s) => s.nodeId === r.nodeId)?.index;
+        if (expected !== r.index) throw new KonsortiumError(`node ${r.nodeId} returned share ${r.index}, its share is ${expected}`);
+        // Shares are checked against the commitments one by one only when the combined key is
+        // wrong (below): one fixed-base multiplication instead of t multi-exponentiations.
+        if (!shares.some((s) => s.index === share.index)) shares.push({ ...share, node } as Share & { node: KonsortiumClient });
+      })
+      .catch((err: unknown) => {
+        const e = err as { code?: string; message?: string };
+        failures.push({ node: node.baseUrl, code: e.code ?? 'ERROR', message: e.message ?? String(err) });
+        const next = queue.shift();
+        return next === undefined ? undefined : ask(next);
+      });
+  for (;;) {
+    await Promise.all(queue.splice(0, v.threshold - shares.length).map(ask));
+    if (shares.length < v.threshold) {
+      throw new KeyReleaseError(`${o.record} v${v.version}: ${shares.length} of ${v.threshold} shares released (${failures.map((f) => `${f.node}: ${f.code}`).join('; ')})`, failures);
     }
-  });
-  if (shares.length < v.threshold) {
-    throw new KeyReleaseError(`${o.record} v${v.version}: ${shares.length} of ${v.threshold} shares released (${failures.map((f) => `${f.node}: ${f.code}`).join('; ')})`, failures);
+    const secret = combineShares(shares, v.threshold);
+    if (bytesEqual(publicPointOf(secret), commitments[0]!)) return secret;
+    // Some node sent a bad share: find it (them) by the commitments, drop it, ask the others.
+    const before = shares.length;
+    for (let i = shares.length - 1; i >= 0; i--) {
+      const bad = shares[i] as Share & { node: KonsortiumClient };
+      if (verifyShare(bad, commitments)) continue;
+      shares.splice(i, 1);
+      failures.push({ node: bad.node.baseUrl, code: 'BAD_SHARE', message: `share ${bad.index} does not match the commitments` });
+    }
+    if (shares.length === before) throw new KonsortiumError(`${o.record} v${v.version}: every share matches the commitments but they do not rebuild C_0 (an inconsistent dealing)`);
+    if (queue.length === 0 && shares.length < v.threshold) {
+      throw new KeyReleaseError(`${o.record} v${v.version}: not enough valid shares (${failures.map((f) => `${f.node}: ${f.code}`).join('; ')})`, failures);
+    }
   }
-  const secret = combineShares(shares, v.threshold);
-  if (!bytesEqual(publicPointOf(secret), commitments[0]!)) throw new KonsortiumError(`${o.record} v${v.version}: the rebuilt key does not match its commitment`);
-  return secret;
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  const r = crypto.getRandomValues(new Uint32Array(out.length));
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = r[i]! % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** The version's ciphertext: inline from the chain, or from the first node that has the blob (checked against its hash). */
@@ -241,7 +268,7 @@ export async function fetchCiphertext(channel: string, v: StoredVersion, nodes: 
   throw new KonsortiumError(`blob ${hash} is on no node (${failures.join('; ')})`);
 }
 
-/** Canonical base64 (RFC 4648, padded) without Node's Buffer: the SDK runs in browsers too. */
+/** Canonical base64 (RFC 4648, padded), with @scure/base: the SDK runs in browsers too. */
 export function toBase64(bytes: Uint8Array): string {
   return base64.encode(bytes);
 }

@@ -15,3 +15,4 @@ export { DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './transport/opti
 export { KvStateMachine } from './kv/state-machine.js';
 export type { Member, MemberAddress } from './kv/members.js';
 export { parseHostPort, formatHostPort, type HostPort } from './addresses.js';
+export { opensslX25519 } from './ledger/server-x25519.js';

@@ -16,7 +16,6 @@ export const DATA_ERROR_CODES = [
   'MEMBER_NOT_FOUND',
   'GRANT_NOT_FOUND',
   'NOT_A_SHAREHOLDER',
-  'RELEASE_LOGGED',
 ] as const;
 export type DataErrorCode = (typeof DATA_ERROR_CODES)[number];
 

@@ -1,6 +1,7 @@
 /**
  * The access log: a node that released its share of a version to a member says so on chain,
- * once per request. The log keeps whether the release was authorised at that block, so a release
+ * once per request. Logging the same request again is a no-op rather than a refusal: a node
+ * logs several releases in one transaction, and one repeated request must not void the others. The log keeps whether the release was authorised at that block, so a release
  * that should not have happened is visible rather than refused.
  */
 import type { Static } from '@sinclair/typebox';
@@ -30,7 +31,7 @@ export function logRelease(ctx: ContractContext, a: Args<'logRelease'>): void {
   const v = ctx.getJson<DataVersion>(dataKeys.version(a.record, a.version))!;
   if (!v.shares.some((s) => s.nodeId === node)) fail('NOT_A_SHAREHOLDER', `node ${node} holds no share of ${a.record} version ${a.version}`);
   const marker = dataKeys.releaseMarker(a.record, node, a.requestId);
-  if (ctx.get(marker) !== undefined) fail('RELEASE_LOGGED', `node ${node} already logged request ${a.requestId} on record "${a.record}"`);
+  if (ctx.get(marker) !== undefined) return; // logged already: once per (record, node, request)
   const seq = ctx.getJson<number>(dataKeys.logCount(a.record)) ?? 0;
   const release: Release = {
     seq,

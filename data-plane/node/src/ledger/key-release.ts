@@ -24,6 +24,7 @@ import { governanceDirectory } from '@konsortium/contracts';
 import { NodeError } from '../errors.js';
 import type { ChannelLedger } from './channel-ledger.js';
 import type { NodeTxSender } from './node-sender.js';
+import { ReleaseLog } from './release-log.js';
 import { opensslX25519 } from './server-x25519.js';
 
 export type ReleaseRequest = Omit<KeyReleaseFields, 'channel'> & { readonly signature: string };
@@ -52,19 +53,25 @@ export interface KeyReleaserOptions {
 }
 
 export const DEFAULT_RELEASE_FRESHNESS_MS = 5 * 60_000;
+/** Versions whose share this node has checked against the commitments (a version never changes). */
+const CHECKED_VERSIONS = 16_384;
 
 export class KeyReleaser {
   private readonly sealPublic: Uint8Array | null;
   private readonly clock: () => number;
   private readonly freshnessMs: number;
+  /** `<record>/<version>` → the sealed share that was checked (insertion-ordered: oldest evicted first). */
+  private readonly checked = new Map<string, string>();
+  private readonly log: ReleaseLog;
 
   constructor(private readonly o: KeyReleaserOptions) {
     this.sealPublic = o.sealKey === null ? null : opensslX25519.publicKey(o.sealKey);
     this.clock = o.clock ?? Date.now;
     this.freshnessMs = o.freshnessMs ?? DEFAULT_RELEASE_FRESHNESS_MS;
+    this.log = new ReleaseLog(o.sender);
   }
 
-  release(req: ReleaseRequest): ReleaseReply {
+  async release(req: ReleaseRequest): Promise<ReleaseReply> {
     const channel = this.o.ledger.name;
     if (Math.abs(this.clock() - req.issuedAt) > this.freshnessMs) {
       throw new NodeError('REQUEST_EXPIRED', `the request was issued at ${new Date(req.issuedAt).toISOString()}, outside ±${this.freshnessMs / 1000}s of this node's clock`);
@@ -103,8 +110,13 @@ export class KeyReleaser {
     } catch (err) {
       throw new NodeError('SHARE_UNUSABLE', `this node's share does not open with its seal key (${(err as PrivacyError).code ?? 'error'})`);
     }
-    if (!verifyShare({ index: mine.index, value }, version.commitments.map((c) => fromHex(c)))) {
-      throw new NodeError('SHARE_UNUSABLE', "this node's share does not match the version's commitments");
+    const checkedKey = `${req.record}/${req.version}`;
+    if (this.checked.get(checkedKey) !== mine.sealed) {
+      if (!verifyShare({ index: mine.index, value }, version.commitments.map((c) => fromHex(c)))) {
+        throw new NodeError('SHARE_UNUSABLE', "this node's share does not match the version's commitments");
+      }
+      if (this.checked.size >= CHECKED_VERSIONS) this.checked.delete(this.checked.keys().next().value!);
+      this.checked.set(checkedKey, mine.sealed);
     }
 
     let sealed: Uint8Array;
@@ -116,9 +128,7 @@ export class KeyReleaser {
     }
     let logTx: string;
     try {
-      logTx = this.o.sender.send([
-        { contract: 'data', method: 'logRelease', args: { record: req.record, version: req.version, requester: reader.memberId, requestId: req.requestId } },
-      ]).txId;
+      logTx = await this.log.log({ record: req.record, version: req.version, requester: reader.memberId, requestId: req.requestId });
     } catch (err) {
       const code = err instanceof LedgerError ? err.code : ((err as ContractError).code ?? 'error');
       throw new NodeError('UNAVAILABLE', `the release could not be recorded (${code}); nothing was released`, { cause: err });

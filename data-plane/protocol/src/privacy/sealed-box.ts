@@ -31,6 +31,8 @@ export interface X25519Backend {
   publicKey(privateKey: Uint8Array): Uint8Array;
   /** Throws on a low-order peer key (an all-zero shared secret). */
   sharedSecret(privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array;
+  /** A fresh key pair from the backend's own CSPRNG (used when no random source is given). */
+  generateKeyPair?(): X25519KeyPair;
 }
 
 export const nobleX25519: X25519Backend = {
@@ -38,8 +40,9 @@ export const nobleX25519: X25519Backend = {
   sharedSecret: (priv, pub) => x25519.getSharedSecret(priv, pub),
 };
 
-export function x25519KeyPair(random: RandomSource = defaultRandom, backend: X25519Backend = nobleX25519): X25519KeyPair {
-  const privateKey = random(X25519_KEY_BYTES);
+export function x25519KeyPair(random?: RandomSource, backend: X25519Backend = nobleX25519): X25519KeyPair {
+  if (random === undefined && backend.generateKeyPair !== undefined) return backend.generateKeyPair();
+  const privateKey = (random ?? defaultRandom)(X25519_KEY_BYTES);
   return { privateKey, publicKey: x25519PublicKey(privateKey, backend) };
 }
 
@@ -73,7 +76,7 @@ export function sealTo(recipient: Uint8Array, plaintext: Uint8Array, context: st
   if (recipient.length !== X25519_KEY_BYTES) throw new PrivacyError('INVALID_KEY', `an X25519 public key is 32 bytes, got ${recipient.length}`);
   const random = options.random ?? defaultRandom;
   const backend = options.backend ?? nobleX25519;
-  const eph = x25519KeyPair(random, backend);
+  const eph = x25519KeyPair(options.random, backend);
   const key = sharedKey(backend, eph.privateKey, recipient, eph.publicKey, recipient, context);
   return concatBytes(Uint8Array.of(VERSION), eph.publicKey, aeadSeal(key, plaintext, utf8(context), random));
 }
