@@ -180,8 +180,11 @@ async function run(s: Settings) {
       Array.from({ length: 4 }, async () => {
         for (let i = next++; i < s.uploads; i = next++) {
           const v = sealRecordVersion({ channel: CH, record: `big-${i}`, version: 1, plaintext: plaintexts[i]!, nodes: sealNodes, ownerSealKey: ownerSeal.publicKey, x25519 });
+          const a = performance.now();
           await uploadBlob(CH, v.blob!, nodes);
+          const b = performance.now();
           await submit(owner, { contract: 'data', method: 'putRecord', args: { record: `big-${i}`, version: v.args } });
+          if (process.env['KR_DEBUG']) log(`upload ${i}: blobs ${(b - a).toFixed(0)} ms, commit ${(performance.now() - b).toFixed(0)} ms`);
         }
       }),
     );

@@ -137,6 +137,29 @@ t.test('a 3-node ledger: submit, commit, prove, survive a crash, verify offline'
     await clients[2]!.submit(next);
     const ev = await waiting;
     t.ok(ev !== null && ev.height > head.height, 'a live block arrives on the stream');
+
+    // One stream that starts in the past: history, then live blocks, without a stall between
+    // (the switch once waited for a 'drain' that a small write never emits).
+    const later = admin.buildTx(CH, gov('addMember', { id: 'later', name: 'Later', roles: ['member'], keys: [] }));
+    const top = (await clients[0]!.head(CH)).height;
+    const ac2 = new AbortController();
+    const started = Date.now();
+    const both = (async () => {
+      let history = 0;
+      for await (const e of clients[0]!.events(CH, { from: top, signal: ac2.signal })) {
+        if (e.height <= top) {
+          history++;
+          await clients[2]!.submit(later); // after the history block went out, the next block is live
+        }
+        if (e.txs.some((x) => x.txId === toHex(later.id))) return { history, live: e.height };
+      }
+      return null;
+    })();
+    const timer = setTimeout(() => ac2.abort(), 8_000);
+    const got = await both.catch(() => null);
+    clearTimeout(timer);
+    t.ok(got !== null && got.history === 1 && got.live > top, `history then the live block on one stream (${got === null ? 'none' : `live at ${got.live}`})`);
+    t.ok(Date.now() - started < 8_000, 'without waiting for a safety timeout');
   });
 
   await t.test('kill -9 a follower: the others go on; it restarts and catches up to the same chain', async (t) => {

@@ -42,6 +42,7 @@ import {
   x25519KeyPair,
 } from '@konsortium/protocol';
 import { base64 } from '@scure/base';
+import { abortReason } from './abort.js';
 import type { KonsortiumClient } from './client.js';
 import { KonsortiumError } from './errors.js';
 import type { Signer } from './signer.js';
@@ -209,13 +210,20 @@ export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
         const share = { index: r.index, value };
         const expected = v.shares.find((s) => s.nodeId === r.nodeId)?.index;
         if (expected !== r.index) throw new KonsortiumError(`node ${r.nodeId} returned share ${r.index}, its share is ${expected}`);
+        // Not a canonical scalar: not a share at all (combineShares would throw on it below).
+        if (!isScalar(value)) throw releaseFailure('BAD_SHARE', `share ${r.index} is not a canonical scalar`);
+        // The same share again (a node listed twice, or one answering as another): it adds
+        // nothing, so it counts as a failure and brings in the next node.
+        if (shares.some((s) => s.index === share.index)) throw releaseFailure('DUPLICATE_SHARE', `share ${r.index} was already released`);
         // Shares are checked against the commitments one by one only when the combined key is
         // wrong (below): one fixed-base multiplication instead of t multi-exponentiations.
-        if (!shares.some((s) => s.index === share.index)) shares.push({ ...share, node } as Share & { node: KonsortiumClient });
+        shares.push({ ...share, node } as Share & { node: KonsortiumClient });
       })
       .catch((err: unknown) => {
-        const e = err as { code?: string; message?: string };
-        failures.push({ node: node.baseUrl, code: e.code ?? 'ERROR', message: e.message ?? String(err) });
+        // The caller gave up: that is no node's failure, and no other node is asked.
+        if (signal?.aborted === true) throw abortReason(signal);
+        const e = err as { code?: unknown; message?: unknown };
+        failures.push({ node: node.baseUrl, code: typeof e.code === 'string' ? e.code : 'ERROR', message: typeof e.message === 'string' ? e.message : String(err) });
         const next = queue.shift();
         return next === undefined ? undefined : ask(next);
       });
@@ -238,6 +246,19 @@ export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
     if (queue.length === 0 && shares.length < v.threshold) {
       throw new KeyReleaseError(`${o.record} v${v.version}: not enough valid shares (${failures.map((f) => `${f.node}: ${f.code}`).join('; ')})`, failures);
     }
+  }
+}
+
+function releaseFailure(code: string, message: string): KonsortiumError & { readonly code: string } {
+  return Object.assign(new KonsortiumError(message), { code });
+}
+
+function isScalar(bytes: Uint8Array): boolean {
+  try {
+    scalarFromBytes(bytes);
+    return true;
+  } catch {
+    return false;
   }
 }
 

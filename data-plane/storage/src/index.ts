@@ -22,3 +22,4 @@ export type { CommitInput, LedgerHead, LedgerStoreOptions, PreparedState, TxInde
 export { MAX_KEY_BYTES } from './ledger/state-key.js';
 export { type SmtAddedKey, type SmtLookup, type SmtNodeSource, type SmtUpdate, SparseMerkleTree } from './ledger/smt.js';
 export { decodeLedgerSnapshot, encodeLedgerSnapshot, type LedgerSnapshot, type SnapshotNonce, type SnapshotTx } from './ledger/snapshot-format.js';
+export { ensureDir, syncDir } from './fsutil.js';

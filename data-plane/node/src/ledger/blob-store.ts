@@ -5,8 +5,9 @@
  * content is checked against the hash before it is kept. Uploading the same blob twice is a no-op.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ensureDir, syncDir } from '@konsortium/storage';
 import { NodeError } from '../errors.js';
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -28,14 +29,20 @@ export class BlobStore {
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== hash) throw new NodeError('CONTENT_MISMATCH', `the uploaded bytes hash to ${actual}, not ${hash}`);
     if (await exists(file)) return false;
-    await mkdir(path.dirname(file), { recursive: true });
+    await ensureDir(path.dirname(file), this.fsync); // a new <aa> directory is durable in its parent too
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     const fh = await open(tmp, 'wx', 0o600);
     try {
-      await fh.writeFile(bytes);
-      if (this.fsync) await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.writeFile(bytes);
+        if (this.fsync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      // A failed write (ENOSPC, EIO) must not leave its partial temporary file behind.
+      await rm(tmp, { force: true });
+      throw err;
     }
     try {
       await rename(tmp, file);
@@ -43,14 +50,7 @@ export class BlobStore {
       await rm(tmp, { force: true });
       throw err;
     }
-    if (this.fsync) {
-      const d = await open(path.dirname(file), 'r');
-      try {
-        await d.sync();
-      } finally {
-        await d.close();
-      }
-    }
+    if (this.fsync) await syncDir(path.dirname(file));
     return true;
   }
 

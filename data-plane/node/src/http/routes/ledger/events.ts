@@ -84,7 +84,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> =
         }
         send(b);
       }
-      if (res.writableLength > 0 && !closed) {
+      // Wait for 'drain' only when a write said so: 'drain' is emitted only after a write
+      // returned false, so waiting on a merely non-empty buffer could wait for ever.
+      if (res.writableNeedDrain && !closed) {
         await new Promise<void>((resolve) => {
           res.once('drain', resolve);
           res.once('close', resolve);
