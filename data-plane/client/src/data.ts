@@ -46,6 +46,7 @@ import { abortReason } from './abort.js';
 import type { KonsortiumClient } from './client.js';
 import { KonsortiumError } from './errors.js';
 import type { Signer } from './signer.js';
+import type { TrustedHeader } from './verify.js';
 
 /** A channel node able to hold shares: its id and X25519 seal key (hex), as in gov/nodes. */
 export interface SealNode {
@@ -91,7 +92,7 @@ export interface SealRecordOptions {
   /** Shares needed to rebuild the key; default a majority of the nodes. */
   readonly threshold?: number;
   readonly meta?: VersionArgs['meta'];
-  /** Ciphertext up to this many bytes goes on chain (base64); larger goes to blob stores. */
+  /** Ciphertext up to this many bytes goes on chain (base64); larger goes to blob stores. At most DEFAULT_INLINE_LIMIT (the contract's bound). */
   readonly inlineLimit?: number;
   /** X25519 implementation for sealing the shares; default the portable one. */
   readonly x25519?: X25519Backend;
@@ -108,7 +109,9 @@ export function sealRecordVersion(o: SealRecordOptions): SealedVersion {
   const secret = randomScalar();
   const { shares, commitments } = splitSecret(secret, t, nodes.length);
   const ciphertext = aeadSeal(dataKeyOf(secret), o.plaintext, recordAad(o.channel, o.record, o.version));
-  const inline = ciphertext.length <= (o.inlineLimit ?? DEFAULT_INLINE_LIMIT);
+  const limit = o.inlineLimit ?? DEFAULT_INLINE_LIMIT;
+  if (!(limit >= 0 && limit <= DEFAULT_INLINE_LIMIT)) throw new RangeError(`inlineLimit must be in 0..${DEFAULT_INLINE_LIMIT} (the data contract takes at most 64 KiB of base64)`);
+  const inline = ciphertext.length <= limit;
   const hash = inline ? '' : contentHash(ciphertext);
   const args: VersionArgs = {
     plaintextHash: plaintextHash(o.plaintext),
@@ -309,8 +312,8 @@ export async function uploadBlob(channel: string, blob: NonNullable<SealedVersio
 
 const decoder = new TextDecoder();
 
-async function provenJson<T>(node: KonsortiumClient, channel: string, key: string, signal?: AbortSignal): Promise<T | null> {
-  const e = await node.getVerifiedState(channel, key, { signal });
+async function provenJson<T>(node: KonsortiumClient, channel: string, key: string, signal: AbortSignal | undefined, trustedHeader: TrustedHeader | undefined): Promise<T | null> {
+  const e = await node.getVerifiedState(channel, key, { signal, ...(trustedHeader === undefined ? {} : { trustedHeader }) });
   return e.value === null ? null : (JSON.parse(decoder.decode(e.value)) as T);
 }
 
@@ -326,6 +329,13 @@ export interface ReadRecordOptions {
   /** The owner: opens the version with its X25519 private key, no node involved. */
   readonly ownerSealPrivate?: Uint8Array;
   readonly signal?: AbortSignal;
+  /**
+   * The block the version's state proof must be anchored in (see verifyChain). Without it the
+   * first node's header is taken on trust: a reader is still protected by the other nodes'
+   * shares (they match only the real commitments), an owner is not (anyone can seal to the
+   * owner's key), so owners reading from nodes they do not trust should pin a header.
+   */
+  readonly trustedHeader?: TrustedHeader;
 }
 
 /** Reads and decrypts a record version: proven state, the key (owner's or released by the nodes), the ciphertext, the hash check. */
@@ -334,11 +344,11 @@ export async function readRecord(o: ReadRecordOptions): Promise<{ readonly versi
   if (first === undefined) throw new KonsortiumError('readRecord needs at least one node');
   let n = o.version;
   if (n === undefined) {
-    const rec = await provenJson<{ versions: number }>(first, o.channel, `data/rec/${o.record}`, o.signal);
+    const rec = await provenJson<{ versions: number }>(first, o.channel, `data/rec/${o.record}`, o.signal, o.trustedHeader);
     if (rec === null) throw new KonsortiumError(`record ${o.record} does not exist`);
     n = rec.versions;
   }
-  const version = await provenJson<StoredVersion>(first, o.channel, `data/ver/${o.record}/${n}`, o.signal);
+  const version = await provenJson<StoredVersion>(first, o.channel, `data/ver/${o.record}/${n}`, o.signal, o.trustedHeader);
   if (version === null) throw new KonsortiumError(`record ${o.record} has no version ${n}`);
   let secret: bigint;
   if (o.ownerSealPrivate !== undefined) secret = ownerSecret(o.channel, o.record, version, o.ownerSealPrivate);
