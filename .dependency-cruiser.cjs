@@ -53,6 +53,13 @@ module.exports = {
       to: { path: '^data-plane/', pathNot: '^data-plane/(client|protocol)/' },
     },
     {
+      name: 'nothing-but-tests-imports-control-plane',
+      comment: 'The control plane is a service: others reach it over HTTP.',
+      severity: 'error',
+      from: { path: ours, pathNot: ['^control-plane/', '^test/'] },
+      to: { path: '^control-plane/' },
+    },
+    {
       name: 'operator-never-imports-control-plane',
       severity: 'error',
       from: { path: '^operator/' },
