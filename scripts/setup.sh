@@ -10,6 +10,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
+# The control plane's Prisma client is generated code (never committed); cheap when up to date.
+npm run prisma:generate --workspace control-plane --silent
+
 if ! command -v etcd >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing etcd-server (a real peer for the benchmark and its smoke test)"
