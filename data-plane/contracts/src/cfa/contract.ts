@@ -5,20 +5,17 @@
  * the operator's commission, and the registries of owners, holdings and movements.
  * README.md ("cfa") lists the methods, who may call them, their error codes and the state.
  */
-import type { Static } from '@sinclair/typebox';
-import { type Contract, type ContractContext, ContractError } from '@konsortium/ledger';
-import { argsChecker } from '../schema.js';
+import type { Contract } from '@konsortium/ledger';
+import { argsChecker, dispatcher, type HandlersOf } from '../schema.js';
 import { freeze, setInvestorCategory, setLimits, unfreeze } from './controls.js';
 import { acceptOffer, cancelOffer, gift, inherit, offerBuy, offerSell } from './deals.js';
 import { fileIssue, registerIssue, rejectIssue } from './issue.js';
-import { CFA_METHODS as M, type CfaMethod } from './methods.js';
+import { CFA_METHODS as M } from './methods.js';
 import { burn, mint } from './money.js';
 import { apply, closePlacement, withdrawApplication } from './placement.js';
 import { redeem, redeemEarly } from './redemption.js';
 
-type Handlers = { readonly [N in CfaMethod]: (ctx: ContractContext, a: Static<(typeof M)[N]>) => void };
-
-const handlers: Handlers = {
+const handlers: HandlersOf<typeof M> = {
   fileIssue,
   registerIssue,
   rejectIssue,
@@ -48,9 +45,6 @@ export function cfaContract(): Contract {
   return {
     name: CFA_CONTRACT,
     check,
-    execute(ctx, method, args) {
-      if (!Object.hasOwn(handlers, method)) throw new ContractError('UNKNOWN_METHOD', `cfa has no method "${method}"`);
-      (handlers[method as CfaMethod] as (ctx: ContractContext, a: unknown) => void)(ctx, args);
-    },
+    execute: dispatcher(CFA_CONTRACT, handlers),
   };
 }

@@ -4,17 +4,14 @@
  * channel's nodes, which release their shares to authorised readers and log every release here.
  * README.md ("data") lists the methods, who may call them, their error codes and the state.
  */
-import type { Static } from '@sinclair/typebox';
-import { type Contract, type ContractContext, ContractError } from '@konsortium/ledger';
-import { argsChecker } from '../schema.js';
+import type { Contract } from '@konsortium/ledger';
+import { argsChecker, dispatcher, type HandlersOf } from '../schema.js';
 import { grant, requireOneScope, revoke } from './grants.js';
-import { DATA_METHODS as M, type DataMethod } from './methods.js';
+import { DATA_METHODS as M } from './methods.js';
 import { logRelease } from './releases.js';
 import { addVersion, putRecord } from './versions.js';
 
-type Handlers = { readonly [N in DataMethod]: (ctx: ContractContext, a: Static<(typeof M)[N]>) => void };
-
-const handlers: Handlers = { putRecord, addVersion, grant, revoke, logRelease };
+const handlers: HandlersOf<typeof M> = { putRecord, addVersion, grant, revoke, logRelease };
 
 export const DATA_CONTRACT = 'data';
 
@@ -27,9 +24,6 @@ export function dataContract(): Contract {
       if (method === 'grant' || method === 'revoke') requireOneScope(method, parsed as { record?: string; collection?: string });
       return parsed;
     },
-    execute(ctx, method, args) {
-      if (!Object.hasOwn(handlers, method)) throw new ContractError('UNKNOWN_METHOD', `data has no method "${method}"`);
-      (handlers[method as DataMethod] as (ctx: ContractContext, a: unknown) => void)(ctx, args);
-    },
+    execute: dispatcher(DATA_CONTRACT, handlers),
   };
 }

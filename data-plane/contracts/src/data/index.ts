@@ -13,6 +13,6 @@ export {
   type ReleaseAccess,
   type ReleaseDeniedCode,
 } from './access.js';
-export { shareholders } from './versions.js';
+export { shareholders } from '../dealing.js';
 export { DATA_ERROR_CODES, type DataErrorCode } from './errors.js';
 export * from './model.js';

@@ -6,7 +6,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { ContractContext } from '@konsortium/ledger';
-import { K as GOV, NODE_ROLE, type NodeEntry, nodeMemberId } from '../governance/model.js';
+import { senderNodeId } from '../governance/model.js';
 import { releaseAccess } from './access.js';
 import { fail } from './errors.js';
 import { dataKeys } from './keys.js';
@@ -16,16 +16,10 @@ import { getRecord } from './versions.js';
 
 type Args<N extends keyof typeof DATA_METHODS> = Static<(typeof DATA_METHODS)[N]>;
 
-/** The node sending this transaction; FORBIDDEN for anyone else. */
-function senderNode(ctx: ContractContext): number {
-  if (!ctx.sender.roles.includes(NODE_ROLE)) fail('FORBIDDEN', `${ctx.sender.memberId} is not a node: only nodes log key releases`);
-  const node = (ctx.getJson<NodeEntry[]>(GOV.nodes) ?? []).find((n) => nodeMemberId(n.nodeId) === ctx.sender.memberId);
-  if (node === undefined) fail('FORBIDDEN', `${ctx.sender.memberId} is not a channel node`);
-  return node.nodeId;
-}
-
 export function logRelease(ctx: ContractContext, a: Args<'logRelease'>): void {
-  const node = senderNode(ctx);
+  // The ledger gives a channel node's key (and only that) the sender node:<id> with role node.
+  const node = senderNodeId(ctx.sender);
+  if (node === null) fail('FORBIDDEN', `${ctx.sender.memberId} is not a node: only nodes log key releases`);
   const record = getRecord(ctx, a.record);
   if (a.version > record.versions) fail('VERSION_NOT_FOUND', `record "${a.record}" has versions 1..${record.versions}, not ${a.version}`);
   const v = ctx.getJson<DataVersion>(dataKeys.version(a.record, a.version))!;

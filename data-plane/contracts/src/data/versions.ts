@@ -8,11 +8,12 @@
 import type { Static } from '@sinclair/typebox';
 import type { ContractContext, StateReader } from '@konsortium/ledger';
 import { AEAD_OVERHEAD, decodePoint, fromHex, type GroupElement } from '@konsortium/protocol';
-import { K as GOV, NODE_ROLE, type NodeEntry } from '../governance/model.js';
+import { checkDealing } from '../dealing.js';
+import { NODE_ROLE } from '../governance/model.js';
 import { fail } from './errors.js';
 import { dataKeys } from './keys.js';
 import type { DATA_METHODS, VersionArgs } from './methods.js';
-import type { DataRecord, DataVersion, VersionShare, VersionBody } from './model.js';
+import type { DataRecord, DataVersion, VersionBody } from './model.js';
 
 type Args<N extends keyof typeof DATA_METHODS> = Static<(typeof DATA_METHODS)[N]>;
 
@@ -25,31 +26,6 @@ export function base64Length(b64: string): number {
     fail('INVALID_ARGS', 'body.inline is not canonical base64');
   }
   return (b64.length / 4) * 3 - pad;
-}
-
-/** The channel's nodes that hold key shares (those with a seal key), sorted by node id. */
-export function shareholders(state: StateReader): NodeEntry[] {
-  return (state.getJson<NodeEntry[]>(GOV.nodes) ?? []).filter((n) => n.sealKey !== undefined).sort((a, b) => a.nodeId - b.nodeId);
-}
-
-function checkShares(state: StateReader, shares: readonly VersionShare[]): VersionShare[] {
-  const holders = shareholders(state);
-  if (holders.length === 0) fail('NO_SEAL_KEYS', 'no node of the channel has a seal key: nobody could hold key shares');
-  const n = holders.length;
-  const expected = new Set(holders.map((h) => h.nodeId));
-  const nodes = new Set<number>();
-  const indices = new Set<number>();
-  for (const s of shares) {
-    if (!expected.has(s.nodeId)) fail('SHARES_MISMATCH', `node ${s.nodeId} is not a channel node with a seal key`);
-    if (nodes.has(s.nodeId)) fail('SHARES_MISMATCH', `two shares for node ${s.nodeId}`);
-    if (s.index > n) fail('SHARES_MISMATCH', `share index ${s.index} is outside 1..${n}`);
-    if (indices.has(s.index)) fail('SHARES_MISMATCH', `share index ${s.index} is used twice`);
-    nodes.add(s.nodeId);
-    indices.add(s.index);
-  }
-  const missing = holders.filter((h) => !nodes.has(h.nodeId)).map((h) => h.nodeId);
-  if (missing.length > 0) fail('SHARES_MISMATCH', `no share for node(s) ${missing.join(', ')}: every node with a seal key gets one`);
-  return shares.map((s) => ({ nodeId: s.nodeId, index: s.index, sealed: s.sealed })).sort((a, b) => a.nodeId - b.nodeId);
 }
 
 function checkCommitments(commitments: readonly string[], threshold: number): void {
@@ -78,8 +54,7 @@ function checkBody(body: VersionBody, size: number): VersionBody {
 
 /** Checks version `version` of `recordId` against the state; the value to store (nothing written). */
 export function checkVersion(ctx: ContractContext, recordId: string, version: number, a: Static<typeof VersionArgs>): DataVersion {
-  const shares = checkShares(ctx, a.shares);
-  if (a.threshold > shares.length) fail('INVALID_THRESHOLD', `threshold ${a.threshold} is above the ${shares.length} shares`);
+  const shares = checkDealing(ctx, a.threshold, a.shares);
   checkCommitments(a.commitments, a.threshold);
   const body = checkBody(a.body, a.size);
   const used = ctx.getJson<string>(dataKeys.keyUse(a.commitments[0]!));

@@ -31,6 +31,13 @@ export interface NodeEntry {
 export const nodeMemberId = (nodeId: number): string => `node:${nodeId}`;
 export const NODE_ROLE = 'node';
 
+/** The node id behind a node's own transaction (sender `node:<id>` with role `node`), or null. */
+export function senderNodeId(sender: { readonly memberId: string; readonly roles: readonly string[] }): number | null {
+  if (!sender.roles.includes(NODE_ROLE)) return null;
+  const m = /^node:([1-9][0-9]{0,9})$/.exec(sender.memberId);
+  return m === null ? null : Number(m[1]);
+}
+
 /** Operation types the operator may charge a commission on (the cfa contract charges them). */
 export const FEE_OPERATIONS = ['issue', 'placement', 'trade', 'gift', 'inheritance', 'redemption', 'early-redemption'] as const;
 export type FeeOperation = (typeof FEE_OPERATIONS)[number];

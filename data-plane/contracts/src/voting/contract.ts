@@ -5,17 +5,14 @@
  * publishes the key and each opened vote so anyone can recount (`recount`).
  * README.md ("voting") lists the methods, who may call them, their error codes and the state.
  */
-import type { Static } from '@sinclair/typebox';
-import { type Contract, type ContractContext, ContractError } from '@konsortium/ledger';
-import { argsChecker } from '../schema.js';
+import type { Contract } from '@konsortium/ledger';
+import { argsChecker, dispatcher, type HandlersOf } from '../schema.js';
 import { createBallot } from './create.js';
-import { VOTING_METHODS as M, type VotingMethod } from './methods.js';
+import { VOTING_METHODS as M } from './methods.js';
 import { revealShare, tally } from './reveal.js';
 import { close, vote } from './vote.js';
 
-type Handlers = { readonly [N in VotingMethod]: (ctx: ContractContext, a: Static<(typeof M)[N]>) => void };
-
-const handlers: Handlers = { createBallot, vote, close, revealShare, tally };
+const handlers: HandlersOf<typeof M> = { createBallot, vote, close, revealShare, tally };
 
 export const VOTING_CONTRACT = 'voting';
 
@@ -24,9 +21,6 @@ export function votingContract(): Contract {
   return {
     name: VOTING_CONTRACT,
     check,
-    execute(ctx, method, args) {
-      if (!Object.hasOwn(handlers, method)) throw new ContractError('UNKNOWN_METHOD', `voting has no method "${method}"`);
-      (handlers[method as VotingMethod] as (ctx: ContractContext, a: unknown) => void)(ctx, args);
-    },
+    execute: dispatcher(VOTING_CONTRACT, handlers),
   };
 }

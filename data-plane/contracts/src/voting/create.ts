@@ -4,7 +4,8 @@ import type { ContractContext } from '@konsortium/ledger';
 import { decodePoint, fromHex } from '@konsortium/protocol';
 import { cfaKeys } from '../cfa/keys.js';
 import type { CfaAsset, Owners } from '../cfa/model.js';
-import { K as GOV, type Member, type NodeEntry } from '../governance/model.js';
+import { checkDealing } from '../dealing.js';
+import { K as GOV, type Member } from '../governance/model.js';
 import { votingKeys as K } from './keys.js';
 import type { VOTING_METHODS } from './methods.js';
 import { type Ballot, type BallotKey, type BallotWindow, type Eligibility, VOTING_LIMITS } from './model.js';
@@ -34,20 +35,7 @@ function checkWindow(ctx: ContractContext, w: BallotWindow): void {
 
 /** Checks the key like a dealing: one share per node with a seal key, indices 1..n, 1 ≤ t ≤ n, C_0 = X. */
 function checkKey(ctx: ContractContext, key: CreateArgs['key']): BallotKey {
-  const sealNodes = new Set((ctx.getJson<NodeEntry[]>(GOV.nodes) ?? []).filter((n) => n.sealKey !== undefined).map((n) => n.nodeId));
-  if (sealNodes.size === 0) fail('NO_SEAL_KEYS', 'no node of the channel has a seal key to hold a share');
-  const n = sealNodes.size;
-  if (key.shares.length !== n) fail('SHARES_MISMATCH', `${key.shares.length} shares for ${n} nodes with a seal key`);
-  const nodes = new Set<number>();
-  const indices = new Set<number>();
-  for (const s of key.shares) {
-    if (!sealNodes.has(s.nodeId)) fail('SHARES_MISMATCH', `node ${s.nodeId} is not a node with a seal key`);
-    if (nodes.has(s.nodeId)) fail('SHARES_MISMATCH', `two shares for node ${s.nodeId}`);
-    if (s.index > n || indices.has(s.index)) fail('SHARES_MISMATCH', `share indices must be distinct, 1..${n} (got ${s.index})`);
-    nodes.add(s.nodeId);
-    indices.add(s.index);
-  }
-  if (key.threshold > n) fail('INVALID_THRESHOLD', `threshold ${key.threshold} above the ${n} shares`);
+  const shares = checkDealing(ctx, key.threshold, key.shares);
   if (key.commitments.length !== key.threshold) fail('INVALID_KEY', `${key.commitments.length} commitments for threshold ${key.threshold}`);
   for (const c of [key.publicKey, ...key.commitments]) {
     let identity: boolean;
@@ -59,7 +47,6 @@ function checkKey(ctx: ContractContext, key: CreateArgs['key']): BallotKey {
     if (identity) fail('INVALID_KEY', 'the identity element is not a key or commitment');
   }
   if (key.commitments[0] !== key.publicKey) fail('INVALID_KEY', 'the first commitment must be the ballot public key');
-  const shares = [...key.shares].sort((x, y) => x.nodeId - y.nodeId).map((s) => ({ nodeId: s.nodeId, index: s.index, sealed: s.sealed }));
   return { publicKey: key.publicKey, threshold: key.threshold, commitments: [...key.commitments], shares };
 }
 

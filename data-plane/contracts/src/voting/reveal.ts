@@ -6,7 +6,8 @@ import { addVote, emptyProgress, openVote, resultOf } from './count.js';
 import { votingKeys as K } from './keys.js';
 import type { VOTING_METHODS } from './methods.js';
 import { type Ballot, type RevealedShare, type RevealedVote, type StoredVote, VOTING_LIMITS } from './model.js';
-import { atOf, fail, getBallot, invariant, putBallot, senderNodeId, setPending } from './state.js';
+import { senderNodeId } from '../governance/model.js';
+import { atOf, fail, getBallot, invariant, putBallot, setPending } from './state.js';
 
 type Args<N extends keyof typeof VOTING_METHODS> = Static<(typeof VOTING_METHODS)[N]>;
 
@@ -23,8 +24,8 @@ function rebuildSecret(ctx: ContractContext, b: Ballot): string {
 
 /** A node releases its share of the ballot key; node transactions only, after close. */
 export function revealShare(ctx: ContractContext, a: Args<'revealShare'>): void {
-  const nodeId = senderNodeId(ctx);
-  if (nodeId === null || !ctx.sender.roles.includes('node')) fail('FORBIDDEN', 'only a node reveals a key share (a transaction signed with its block-signing key)');
+  const nodeId = senderNodeId(ctx.sender);
+  if (nodeId === null) fail('FORBIDDEN', 'only a node reveals a key share (a transaction signed with its block-signing key)');
   const b = getBallot(ctx, a.ballot);
   const held = b.key.shares.find((s) => s.nodeId === nodeId);
   if (held === undefined) fail('NOT_A_SHAREHOLDER', `node ${nodeId} holds no share of ballot ${b.id}`);

@@ -41,9 +41,3 @@ export function setPending(ctx: ContractContext, id: string, pending: boolean): 
   if (list.length === 0) ctx.delete(K.pending);
   else ctx.putJson(K.pending, list);
 }
-
-/** The node id behind a node's own transaction (sender `node:<id>`), or null. */
-export function senderNodeId(ctx: ContractContext): number | null {
-  const m = /^node:([1-9][0-9]{0,9})$/.exec(ctx.sender.memberId);
-  return m === null ? null : Number(m[1]);
-}
