@@ -3,25 +3,19 @@
  * cfa tests: signed transactions from named members, one batch per block at a chosen block
  * time, and readers of the cfa state. Every batch goes to every ledger; they must agree.
  */
-import { encodeOperation, intlSuite, type KeyPair, signTx, toHex, type Transaction } from '@konsortium/protocol';
-import { Ledger, serverSuite } from '@konsortium/ledger';
-import { MemoryChainStore } from '../../ledger/test/memory-store.js';
+import { intlSuite, type KeyPair, toHex, type Transaction } from '@konsortium/protocol';
 import {
   type CfaAsset,
   cfaContract,
   cfaKeys,
   type FeeSchedule,
   type Genesis,
-  genesisWrites,
-  governanceContract,
-  governanceDirectory,
   type MoneyAccount,
   parseGenesis,
 } from '../src/index.js';
+import { ChannelWorld, type Op } from './channel-world.js';
 
-const suite = serverSuite('intl');
 const seeded = (b: number): KeyPair => intlSuite.generateKeyPair((n) => new Uint8Array(n).fill(b));
-const decoder = new TextDecoder();
 
 /** Block time of genesis: 2024-01-10T00:00:00Z. */
 export const T0 = Date.UTC(2024, 0, 10);
@@ -53,68 +47,18 @@ export function genesisDoc(fees?: FeeSchedule): Genesis {
   };
 }
 
-export interface Op {
-  readonly contract?: string;
-  readonly method: string;
-  readonly args: unknown;
-}
+export type { Op };
 
-export class CfaWorld {
-  readonly ledgers: Ledger[] = [];
-  readonly stores: MemoryChainStore[] = [];
-  now = T0;
-  private index = 0;
-  private nonce = 0;
-
+export class CfaWorld extends ChannelWorld {
   constructor(o: { ledgers?: number; fees?: FeeSchedule } = {}) {
-    const g = parseGenesis(genesisDoc(o.fees));
-    for (let i = 0; i < (o.ledgers ?? 1); i++) {
-      const store = new MemoryChainStore((d) => suite.hash(d));
-      const ledger = new Ledger({
-        channel: 'consortium',
-        suite,
-        store,
-        contracts: [governanceContract({ publicKeyBytes: 32 }), cfaContract()],
-        identities: governanceDirectory,
-        nodeId: i + 1,
-        nodePrivateKey: nodeKeys[i]!.privateKey,
-      });
-      ledger.initialize(genesisWrites(g), g.timestamp);
-      this.ledgers.push(ledger);
-      this.stores.push(store);
-    }
+    super(parseGenesis(genesisDoc(o.fees)), () => [cfaContract()], (nodeId) => nodeKeys[nodeId - 1]!.privateKey, o.ledgers ?? 1, 'cfa');
   }
 
   /** A signed transaction of `who` with these operations (cfa unless said otherwise). */
   sign(who: Who, ops: readonly Op[]): Transaction {
-    const k = keys[who];
-    return signTx(
-      {
-        suite: 'intl',
-        channel: 'consortium',
-        sender: k.publicKey,
-        nonce: ++this.nonce,
-        operations: ops.map((op) => encodeOperation({ contract: op.contract ?? 'cfa', method: op.method, args: op.args })),
-      },
-      k.privateKey,
-    );
+    return this.signWith(keys[who], ops);
   }
 
-  /** Applies one batch as the next block on every ledger; returns the outcome codes (and messages). */
-  block(txs: readonly Transaction[], at = this.now): { code: string; message: string | null }[] {
-    this.now = Math.max(this.now, at);
-    this.index++;
-    let first: { code: string; message: string | null }[] | null = null;
-    for (const l of this.ledgers) {
-      const r = l.apply({ proposer: 1, timestamp: this.now, txs: txs.map((t) => t.bytes) }, this.index);
-      const out = r === null ? [] : r.outcomes.map((o) => ({ code: o.code, message: o.message }));
-      if (first === null) first = out;
-      else if (JSON.stringify(first) !== JSON.stringify(out)) throw new Error(`ledgers disagree: ${JSON.stringify(first)} vs ${JSON.stringify(out)}`);
-    }
-    return first ?? [];
-  }
-
-  /** One transaction with one operation in its own block: its code. */
   run(who: Who, method: string, args: unknown, contract = 'cfa'): string {
     return this.runMsg(who, method, args, contract).code;
   }
@@ -126,20 +70,6 @@ export class CfaWorld {
   /** Several operations in one transaction (all-or-nothing). */
   runOps(who: Who, ops: readonly Op[]): string {
     return this.block([this.sign(who, ops)])[0]!.code;
-  }
-
-  at(ts: number): this {
-    this.now = Math.max(this.now, ts);
-    return this;
-  }
-
-  get store(): MemoryChainStore {
-    return this.stores[0]!;
-  }
-
-  json<T>(key: string, store = this.store): T | undefined {
-    const v = store.get(key);
-    return v === undefined ? undefined : (JSON.parse(decoder.decode(v)) as T);
   }
 
   money(account: string): MoneyAccount {

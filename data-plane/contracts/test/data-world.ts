@@ -11,7 +11,6 @@ import {
   bytesEqual,
   combineShares,
   dataKeyOf,
-  encodeOperation,
   fromHex,
   intlSuite,
   type KeyPair,
@@ -22,7 +21,6 @@ import {
   scalarFromBytes,
   scalarToBytes,
   sealTo,
-  signTx,
   splitSecret,
   toHex,
   type Transaction,
@@ -30,16 +28,14 @@ import {
   x25519KeyPair,
   type X25519KeyPair,
 } from '@konsortium/protocol';
-import { Ledger, serverSuite, type StateReader } from '@konsortium/ledger';
+import type { StateReader } from '@konsortium/ledger';
 import type { Static } from '@sinclair/typebox';
-import { MemoryChainStore } from '../../ledger/test/memory-store.js';
-import { type Genesis, genesisWrites, governanceContract, governanceDirectory, parseGenesis } from '../src/index.js';
+import { type Genesis, parseGenesis } from '../src/index.js';
+import { ChannelWorld, type Op, type Outcome } from './channel-world.js';
 import { dataContract, type DataVersion, dataKeys, ownerKeyContext, recordAad, shareContext, type VersionArgs } from '../src/data/index.js';
 
-const suite = serverSuite('intl');
 const seeded = (b: number): KeyPair => intlSuite.generateKeyPair((n) => new Uint8Array(n).fill(b));
 const sealSeeded = (b: number): X25519KeyPair => x25519KeyPair((n) => new Uint8Array(n).fill(b));
-const decoder = new TextDecoder();
 
 export const CHANNEL = 'consortium';
 /** Block time of genesis: 2024-01-10T00:00:00Z. */
@@ -78,69 +74,17 @@ export function genesisDoc(o: { sealKeys?: boolean } = {}): Genesis {
   };
 }
 
-export interface Op {
-  readonly contract?: string;
-  readonly method: string;
-  readonly args: unknown;
-}
-export type Outcome = { code: string; message: string | null };
+export type { Op, Outcome };
 /** A member, or a node by its id (signing with its block key). */
 export type Signer = Who | number;
 
-export class DataWorld {
-  readonly ledgers: Ledger[] = [];
-  readonly stores: MemoryChainStore[] = [];
-  now = T0;
-  private index = 0;
-  private nonce = 0;
-
+export class DataWorld extends ChannelWorld {
   constructor(o: { ledgers?: number; sealKeys?: boolean } = {}) {
-    const g = parseGenesis(genesisDoc(o));
-    for (let i = 0; i < (o.ledgers ?? 1); i++) {
-      const store = new MemoryChainStore((d) => suite.hash(d));
-      const ledger = new Ledger({
-        channel: CHANNEL,
-        suite,
-        store,
-        contracts: [governanceContract({ publicKeyBytes: 32 }), dataContract()],
-        identities: governanceDirectory,
-        nodeId: i + 1,
-        nodePrivateKey: nodeKeys[i + 1]!.privateKey,
-      });
-      ledger.initialize(genesisWrites(g), g.timestamp);
-      this.ledgers.push(ledger);
-      this.stores.push(store);
-    }
+    super(parseGenesis(genesisDoc(o)), () => [dataContract()], (nodeId) => nodeKeys[nodeId]!.privateKey, o.ledgers ?? 1, 'data');
   }
 
   sign(who: Signer, ops: readonly Op[]): Transaction {
-    const k = typeof who === 'number' ? nodeKeys[who]! : keys[who];
-    return signTx(
-      {
-        suite: 'intl',
-        channel: CHANNEL,
-        sender: k.publicKey,
-        nonce: ++this.nonce,
-        operations: ops.map((op) => encodeOperation({ contract: op.contract ?? 'data', method: op.method, args: op.args })),
-      },
-      k.privateKey,
-    );
-  }
-
-  /** One batch as the next block on every ledger (they must agree); the outcomes. */
-  block(txs: readonly Transaction[], at = this.now): Outcome[] {
-    this.now = Math.max(this.now, at);
-    this.index++;
-    let first: Outcome[] | null = null;
-    for (const l of this.ledgers) {
-      const r = l.apply({ proposer: 1, timestamp: this.now, txs: txs.map((t) => t.bytes) }, this.index);
-      const out = r === null ? [] : r.outcomes.map((o) => ({ code: o.code, message: o.message }));
-      if (first === null) first = out;
-      else if (JSON.stringify(first) !== JSON.stringify(out)) throw new Error(`ledgers disagree: ${JSON.stringify(first)} vs ${JSON.stringify(out)}`);
-    }
-    const roots = this.stores.map((s) => toHex(s.head!.stateRoot));
-    if (new Set(roots).size !== 1) throw new Error(`state roots differ: ${roots.join(' ')}`);
-    return first ?? [];
+    return this.signWith(typeof who === 'number' ? nodeKeys[who]! : keys[who], ops);
   }
 
   runMsg(who: Signer, method: string, args: unknown, contract = 'data'): Outcome {
@@ -155,16 +99,6 @@ export class DataWorld {
     return this.block([this.sign(who, ops)])[0]!.code;
   }
 
-  /** Moves block time forward (the next block carries it). */
-  at(ts: number): this {
-    this.now = Math.max(this.now, ts);
-    return this;
-  }
-
-  get store(): MemoryChainStore {
-    return this.stores[0]!;
-  }
-
   /** The committed state, as contracts and nodes read it. */
   get state(): StateReader {
     return { get: (k) => this.store.get(k), getJson: <T>(k: string) => this.json<T>(k) };
@@ -173,11 +107,6 @@ export class DataWorld {
   /** The head block's timestamp: what a node takes as "now". */
   get headTime(): number {
     return this.store.head!.timestamp;
-  }
-
-  json<T>(key: string): T | undefined {
-    const v = this.store.get(key);
-    return v === undefined ? undefined : (JSON.parse(decoder.decode(v)) as T);
   }
 
   version(record: string, version: number): DataVersion {

@@ -4,19 +4,16 @@
  * members and from nodes (under their block-signing keys), a ballot key dealt for real, votes
  * sealed for real, and readers of the voting state. Every batch goes to every ledger; they must agree.
  */
-import { encodeOperation, fromHex, intlSuite, type KeyPair, openSealed, randomScalar, scalarToBytes, sealTo, sealToBallot, signTx } from '@konsortium/protocol';
+import { fromHex, intlSuite, type KeyPair, openSealed, randomScalar, scalarToBytes, sealTo, sealToBallot } from '@konsortium/protocol';
 import { splitSecret, toHex, type Transaction, votePseudonym, type X25519KeyPair, x25519KeyPair } from '@konsortium/protocol';
-import { Ledger, serverSuite } from '@konsortium/ledger';
-import { MemoryChainStore } from '../../ledger/test/memory-store.js';
-import { cfaContract, genesisWrites, governanceContract, governanceDirectory, parseGenesis } from '../src/index.js';
+import { cfaContract, type Genesis, parseGenesis } from '../src/index.js';
 import { type Ballot, ballotShareContext, type BallotKey, encodeChoice, type StoredVote, type VoteToCount, voteAad, votingContract, votingKeys } from '../src/voting/index.js';
 import { DAY, decision, T0 } from './cfa-world.js';
+import { ChannelWorld, type Op, type Outcome } from './channel-world.js';
 
 export { DAY, T0 };
 export const CHANNEL = 'consortium';
 
-const suite = serverSuite('intl');
-const decoder = new TextDecoder();
 /** A deterministic key pair from a small number. */
 const seeded = (i: number): KeyPair => intlSuite.generateKeyPair((n) => new Uint8Array(n).map((_, j) => (i * 131 + j * 7 + 1) & 0xff));
 
@@ -32,16 +29,8 @@ export const BASE_MEMBERS: Record<string, readonly string[]> = {
   frank: ['member'],
 };
 
-export interface Res {
-  readonly code: string;
-  readonly message: string | null;
-}
-
-export interface Op {
-  readonly contract?: string;
-  readonly method: string;
-  readonly args: unknown;
-}
+export type { Op };
+export type Res = Outcome;
 
 export interface WorldOptions {
   /** Ledgers replaying every block (default 1). */
@@ -53,62 +42,58 @@ export interface WorldOptions {
   readonly withoutSealKey?: readonly number[];
 }
 
-export class VotingWorld {
-  readonly ledgers: Ledger[] = [];
-  readonly stores: MemoryChainStore[] = [];
-  readonly keys = new Map<string, KeyPair>();
-  readonly nodeKeys: KeyPair[] = [];
-  readonly sealKeys: X25519KeyPair[] = [];
-  readonly extra: string[] = [];
-  now = T0;
-  private index = 0;
-  private nonce = 0;
+interface Cast {
+  readonly keys: Map<string, KeyPair>;
+  readonly nodeKeys: KeyPair[];
+  readonly sealKeys: X25519KeyPair[];
+  readonly extra: string[];
+  readonly genesis: Genesis;
+}
+
+/** The members (the base ones and `extraVoters` more), nodes and seal keys of a world, and its genesis. */
+function cast(o: WorldOptions): Cast {
+  const members = Object.entries(BASE_MEMBERS).map(([id, roles]) => ({ id, roles }));
+  const extra: string[] = [];
+  for (let i = 0; i < (o.extraVoters ?? 0); i++) {
+    const id = `v${String(i).padStart(3, '0')}`;
+    extra.push(id);
+    members.push({ id, roles: ['member'] });
+  }
+  const keys = new Map(members.map((m, i) => [m.id, seeded(i + 1)] as const));
+  const nodeKeys: KeyPair[] = [];
+  const sealKeys: X25519KeyPair[] = [];
+  for (let i = 0; i < (o.nodes ?? 3); i++) {
+    nodeKeys.push(seeded(1000 + i));
+    sealKeys.push(x25519KeyPair((n) => new Uint8Array(n).fill(200 + i)));
+  }
+  const genesis = parseGenesis({
+    channel: CHANNEL,
+    suite: 'intl',
+    timestamp: T0,
+    members: members.map((m) => ({ id: m.id, name: m.id, roles: [...m.roles], keys: [toHex(keys.get(m.id)!.publicKey)] })),
+    nodes: nodeKeys.map((k, i) => ({
+      nodeId: i + 1,
+      publicKey: toHex(k.publicKey),
+      owner: 'op',
+      ...(o.withoutSealKey?.includes(i + 1) ? {} : { sealKey: toHex(sealKeys[i]!.publicKey) }),
+    })),
+  });
+  return { keys, nodeKeys, sealKeys, extra, genesis };
+}
+
+export class VotingWorld extends ChannelWorld {
+  readonly keys: Map<string, KeyPair>;
+  readonly nodeKeys: KeyPair[];
+  readonly sealKeys: X25519KeyPair[];
+  readonly extra: string[];
 
   constructor(o: WorldOptions = {}) {
-    const members = Object.entries(BASE_MEMBERS).map(([id, roles]) => ({ id, roles }));
-    for (let i = 0; i < (o.extraVoters ?? 0); i++) {
-      const id = `v${String(i).padStart(3, '0')}`;
-      this.extra.push(id);
-      members.push({ id, roles: ['member'] });
-    }
-    members.forEach((m, i) => this.keys.set(m.id, seeded(i + 1)));
-    const nodeCount = o.nodes ?? 3;
-    for (let i = 0; i < nodeCount; i++) {
-      this.nodeKeys.push(seeded(1000 + i));
-      this.sealKeys.push(x25519KeyPair((n) => new Uint8Array(n).fill(200 + i)));
-    }
-    const g = parseGenesis({
-      channel: CHANNEL,
-      suite: 'intl',
-      timestamp: T0,
-      members: members.map((m) => ({ id: m.id, name: m.id, roles: [...m.roles], keys: [toHex(this.keys.get(m.id)!.publicKey)] })),
-      nodes: this.nodeKeys.map((k, i) => ({
-        nodeId: i + 1,
-        publicKey: toHex(k.publicKey),
-        owner: 'op',
-        ...(o.withoutSealKey?.includes(i + 1) ? {} : { sealKey: toHex(this.sealKeys[i]!.publicKey) }),
-      })),
-    });
-    for (let i = 0; i < (o.ledgers ?? 1); i++) {
-      const store = new MemoryChainStore((d) => suite.hash(d));
-      const ledger = new Ledger({
-        channel: CHANNEL,
-        suite,
-        store,
-        contracts: [governanceContract({ publicKeyBytes: 32 }), cfaContract(), votingContract()],
-        identities: governanceDirectory,
-        nodeId: i + 1,
-        nodePrivateKey: this.nodeKeys[i]!.privateKey,
-      });
-      ledger.initialize(genesisWrites(g), g.timestamp);
-      this.ledgers.push(ledger);
-      this.stores.push(store);
-    }
-  }
-
-  private signWith(k: KeyPair, ops: readonly Op[]): Transaction {
-    const operations = ops.map((op) => encodeOperation({ contract: op.contract ?? 'voting', method: op.method, args: op.args }));
-    return signTx({ suite: 'intl', channel: CHANNEL, sender: k.publicKey, nonce: ++this.nonce, operations }, k.privateKey);
+    const c = cast(o);
+    super(c.genesis, () => [cfaContract(), votingContract()], (nodeId) => c.nodeKeys[nodeId - 1]!.privateKey, o.ledgers ?? 1, 'voting');
+    this.keys = c.keys;
+    this.nodeKeys = c.nodeKeys;
+    this.sealKeys = c.sealKeys;
+    this.extra = c.extra;
   }
 
   /** A member's signed transaction (voting operations unless said otherwise). */
@@ -123,52 +108,12 @@ export class VotingWorld {
     return this.signWith(this.nodeKeys[nodeId - 1]!, ops);
   }
 
-  /** Applies one batch as the next block on every ledger; returns the outcomes. */
-  block(txs: readonly Transaction[], at = this.now): Res[] {
-    this.now = Math.max(this.now, at);
-    this.index++;
-    let first: Res[] | null = null;
-    for (const l of this.ledgers) {
-      const r = l.apply({ proposer: 1, timestamp: this.now, txs: txs.map((t) => t.bytes) }, this.index);
-      const out = r === null ? [] : r.outcomes.map((o) => ({ code: o.code, message: o.message }));
-      if (first === null) first = out;
-      else if (JSON.stringify(first) !== JSON.stringify(out)) throw new Error(`ledgers disagree: ${JSON.stringify(first)} vs ${JSON.stringify(out)}`);
-    }
-    if (this.ledgers.length > 1) {
-      const roots = this.stores.map((s) => toHex(s.head!.stateRoot));
-      if (new Set(roots).size !== 1) throw new Error(`state roots differ: ${roots.join(' ')}`);
-    }
-    return first ?? [];
-  }
-
   run(who: string, method: string, args: unknown, contract = 'voting'): Res {
     return this.block([this.sign(who, [{ contract, method, args }])])[0]!;
   }
 
   runNode(nodeId: number, method: string, args: unknown): Res {
     return this.block([this.signNode(nodeId, [{ method, args }])])[0]!;
-  }
-
-  at(ts: number): this {
-    this.now = Math.max(this.now, ts);
-    return this;
-  }
-
-  get store(): MemoryChainStore {
-    return this.stores[0]!;
-  }
-
-  get height(): number {
-    return this.store.head!.height;
-  }
-
-  get root(): string {
-    return toHex(this.store.head!.stateRoot);
-  }
-
-  json<T>(key: string): T | undefined {
-    const v = this.store.get(key);
-    return v === undefined ? undefined : (JSON.parse(decoder.decode(v)) as T);
   }
 
   ballot(id: string): Ballot {
