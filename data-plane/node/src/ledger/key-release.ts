@@ -7,7 +7,7 @@
  * the share leaves the node: a release that cannot be logged does not happen), and seal the
  * share to the request's one-time key.
  */
-import { dataKeys, type DataVersion, readAccess, releaseContext, shareContext } from '@konsortium/contracts';
+import { dataKeys, type DataVersion, governanceDirectory, NODE_ROLE, readAccess, releaseContext, shareContext } from '@konsortium/contracts';
 import { type ContractError, LedgerError, StateOverlay } from '@konsortium/ledger';
 import {
   type CryptoSuite,
@@ -20,7 +20,6 @@ import {
   toHex,
   verifyShare,
 } from '@konsortium/protocol';
-import { governanceDirectory } from '@konsortium/contracts';
 import { NodeError } from '../errors.js';
 import type { ChannelLedger } from './channel-ledger.js';
 import type { NodeTxSender } from './node-sender.js';
@@ -91,7 +90,7 @@ export class KeyReleaser {
     if (head === null) throw new NodeError('UNAVAILABLE', 'channel is starting');
     const state = new StateOverlay(store);
     const reader = governanceDirectory.sender(state, req.requester);
-    if (reader === null || reader.roles.includes('node')) throw new NodeError('UNKNOWN_SENDER', 'the requester key belongs to no member of this channel');
+    if (reader === null || reader.roles.includes(NODE_ROLE)) throw new NodeError('UNKNOWN_SENDER', 'the requester key belongs to no member of this channel');
     if (!reader.active) throw new NodeError('SENDER_SUSPENDED', `member ${reader.memberId} is suspended`);
     const access = readAccess(state, req.record, req.version, reader, head.timestamp);
     if (!access.ok) throw new NodeError(access.code, access.message);
