@@ -142,6 +142,24 @@ export class KonsortiumCluster {
     }
   }
 
+  /**
+   * Allocates ports and a data dir for one more node (id: the highest so far + 1), e.g. a node
+   * that joins later; starts nothing. Its peers learn its address when it is added to Raft.
+   */
+  async addNode(): Promise<KonsortiumNode> {
+    if (this.destroyed) throw new Error('the cluster is destroyed');
+    const id = Math.max(...this.ids) + 1;
+    // Ports of stopped nodes are free to the OS but still theirs: never hand them out again.
+    const taken = new Set(this.nodes.flatMap((n) => [n.raftAddr, n.httpAddr]));
+    const ports = (await freePorts(8)).filter((p) => !taken.has(`${LOOPBACK}:${p}`));
+    if (ports.length < 2) throw new Error('addNode: no free ports');
+    const raftAddr = `${LOOPBACK}:${ports[0]!}`;
+    const httpAddr = `${LOOPBACK}:${ports[1]!}`;
+    const n: KonsortiumNode = { id, raftAddr, httpAddr, httpUrl: `http://${httpAddr}`, dataDir: join(this.baseDir, `n${id}`), logFile: join(this.baseDir, `n${id}.log`), process: undefined };
+    this.byId.set(id, n);
+    return n;
+  }
+
   get ids(): number[] {
     return [...this.byId.keys()];
   }

@@ -1,7 +1,8 @@
 /**
  * A local cluster of ledger nodes: node processes serving one or more channels, each created
  * from a genesis document written here, with fresh node keys and an admin member whose key the
- * test holds. Built on KonsortiumCluster (processes, ports, restarts).
+ * test holds. Built on KonsortiumCluster (processes, ports, restarts). Nodes added later
+ * (`addNode`) are in no genesis: they start with `--join` and the channels' genesis files.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,16 @@ export interface LedgerClusterOptions extends Omit<KonsortiumClusterOptions, 'st
   readonly members?: readonly { readonly id: string; readonly name?: string; readonly roles: readonly string[]; readonly keys: readonly KeyPair[] }[];
 }
 
+/** A node added after the genesis: its id, addresses and keys (registering it is up to the test). */
+export interface JoiningNode {
+  readonly id: number;
+  readonly raftAddr: string;
+  readonly httpAddr: string;
+  /** Its block-signing key pair in the cluster's suite. */
+  readonly key: KeyPair;
+  readonly seal: X25519KeyPair;
+}
+
 export interface LedgerCluster {
   readonly cluster: KonsortiumCluster;
   readonly suite: SuiteId;
@@ -35,6 +46,12 @@ export interface LedgerCluster {
   /** Each node's X25519 seal key pair (key shares of encrypted data and ballots are sealed to it). */
   readonly sealKeys: ReadonlyMap<number, X25519KeyPair>;
   genesisFile(channel: string): string;
+  /**
+   * Adds a node that no genesis lists (id: the highest so far + 1) with fresh keys and its own
+   * ports; not started. `cluster.startNode(id)` then starts it with `--join` and the genesis
+   * files of `channels` (default: all).
+   */
+  addNode(channels?: readonly string[]): Promise<JoiningNode>;
   /** http://host:port of node `id`. */
   url(id: number): string;
   destroy(): Promise<void>;
@@ -52,12 +69,21 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
   const admin = suite.generateKeyPair();
   const nodeKeys = new Map(ids.map((id) => [id, suite.generateKeyPair()] as const));
   const sealKeys = new Map(ids.map((id) => [id, x25519KeyPair()] as const));
+  /** Nodes added after the genesis → the channels they join. */
+  const joiners = new Map<number, readonly string[]>();
+  const channelArgs = (id: number): string[] => {
+    const joined = joiners.get(id);
+    const names = joined ?? specs.filter((c) => (c.nodes ?? ids).includes(id)).map((c) => c.name);
+    return [...(joined === undefined ? [] : ['--join']), ...names.flatMap((name) => ['--channel', join(cluster.baseDir, `${name}.genesis.json`)])];
+  };
+  const writeKeyFile = (id: number): void =>
+    writeFileSync(join(cluster.baseDir, `node${id}.key.json`), JSON.stringify({ [suiteId]: toHex(nodeKeys.get(id)!.privateKey), seal: toHex(sealKeys.get(id)!.privateKey) }), { mode: 0o600 });
   const cluster = await KonsortiumCluster.create({
     ...o,
     statusPath: `/v1/channels/${specs[0]!.name}/admin/status`,
     ...(o.adminToken === undefined ? {} : { statusHeaders: { authorization: `Bearer ${o.adminToken}` } }),
     extraArgs: (id) => [
-      ...specs.filter((c) => (c.nodes ?? ids).includes(id)).flatMap((c) => ['--channel', join(cluster.baseDir, `${c.name}.genesis.json`)]),
+      ...channelArgs(id),
       '--node-key',
       join(cluster.baseDir, `node${id}.key.json`),
       ...(o.extraArgs?.(id) ?? []),
@@ -77,7 +103,7 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
     };
     writeFileSync(join(cluster.baseDir, `${c.name}.genesis.json`), JSON.stringify(genesis, null, 2));
   }
-  for (const id of ids) writeFileSync(join(cluster.baseDir, `node${id}.key.json`), JSON.stringify({ [suiteId]: toHex(nodeKeys.get(id)!.privateKey), seal: toHex(sealKeys.get(id)!.privateKey) }), { mode: 0o600 });
+  for (const id of ids) writeKeyFile(id);
   try {
     await Promise.all(ids.map((id) => cluster.startNode(id)));
     await cluster.waitForLeader({ timeoutMs: o.readyTimeoutMs ?? 30_000 });
@@ -94,6 +120,14 @@ export async function startLedgerCluster(o: LedgerClusterOptions = {}): Promise<
     nodeKeys,
     sealKeys,
     genesisFile: (ch) => join(cluster.baseDir, `${ch}.genesis.json`),
+    addNode: async (channels = specs.map((c) => c.name)) => {
+      const n = await cluster.addNode();
+      nodeKeys.set(n.id, suite.generateKeyPair());
+      sealKeys.set(n.id, x25519KeyPair());
+      writeKeyFile(n.id);
+      joiners.set(n.id, [...channels]);
+      return { id: n.id, raftAddr: n.raftAddr, httpAddr: n.httpAddr, key: nodeKeys.get(n.id)!, seal: sealKeys.get(n.id)! };
+    },
     url: (id) => cluster.node(id).httpUrl,
     destroy: () => cluster.destroy(),
   };

@@ -12,6 +12,24 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client.js';
 
 export { Prisma, PrismaClient } from './generated/client.js';
+export type {
+  ApiKey,
+  AuditLog,
+  CfaBalance,
+  CfaOperation,
+  Channel,
+  IntegrityReport,
+  Invoice,
+  LedgerIdentity,
+  LedgerNode,
+  Network,
+  ProjectionCursor,
+  ProvisioningOperation,
+  RefreshToken,
+  Tenant,
+  UsageRecord,
+  User,
+} from './generated/client.js';
 export type * from './generated/models.js';
 export * from './generated/enums.js';
 

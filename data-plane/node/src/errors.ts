@@ -57,7 +57,12 @@ export type NodeErrorCode =
   | 'SHARE_UNUSABLE'
   | 'BLOB_NOT_FOUND'
   /** Uploaded bytes whose SHA-256 is not the hash in the path. */
-  | 'CONTENT_MISMATCH';
+  | 'CONTENT_MISMATCH'
+  // Nodes that joined a channel after its genesis
+  /** Governance (gov/nodes) lists no node with this id: register it with governance.setNode first. */
+  | 'NODE_NOT_REGISTERED'
+  /** Governance lists this node id with other keys than the ones this node holds. */
+  | 'NODE_KEY_MISMATCH';
 
 const HTTP_STATUS: Record<NodeErrorCode, number> = {
   NOT_LEADER: 503,
@@ -94,6 +99,9 @@ const HTTP_STATUS: Record<NodeErrorCode, number> = {
   SHARE_UNUSABLE: 500,
   BLOB_NOT_FOUND: 404,
   CONTENT_MISMATCH: 400,
+  // 503: another node can serve, and this one may once governance lists it (setNode is a transaction).
+  NODE_NOT_REGISTERED: 503,
+  NODE_KEY_MISMATCH: 503,
 };
 
 export class NodeError extends Error {

@@ -14,7 +14,7 @@ CREATE TYPE "RuntimeKind" AS ENUM ('local', 'kubernetes');
 CREATE TYPE "KeyCustody" AS ENUM ('self', 'custodial');
 
 -- CreateEnum
-CREATE TYPE "OperationKind" AS ENUM ('onboard_shared', 'onboard_dedicated', 'move_to_dedicated', 'provision_node');
+CREATE TYPE "OperationKind" AS ENUM ('onboard_shared', 'onboard_dedicated', 'move_to_dedicated', 'provision_node', 'register_identity');
 
 -- CreateEnum
 CREATE TYPE "OperationStatus" AS ENUM ('queued', 'running', 'succeeded', 'failed');
@@ -36,6 +36,9 @@ CREATE TABLE "networks" (
     "id" UUID NOT NULL,
     "name" TEXT NOT NULL,
     "suite" "SuiteId" NOT NULL DEFAULT 'intl',
+    "operator_member" TEXT NOT NULL DEFAULT 'operator',
+    "operator_public_key" TEXT,
+    "sealed_operator_key" BYTEA,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
 
@@ -66,6 +69,7 @@ CREATE TABLE "ledger_nodes" (
     "raft_addr" TEXT,
     "public_key" TEXT,
     "seal_key" TEXT,
+    "sealed_keys" BYTEA,
     "last_error" TEXT,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
@@ -240,7 +244,6 @@ ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_tenant_id_fkey" FOREIG
 
 -- AddForeignKey
 ALTER TABLE "invoices" ADD CONSTRAINT "invoices_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-
 
 -- The two-phase sync never moves backwards (seed 001): a phase may only go forward in the
 -- enum's order, REJECTED ends an operation, and an operation that reached FINALIZED cannot be

@@ -24,7 +24,8 @@ export const USAGE = `usage: node data-plane/node/dist/main.js --id N --data-dir
   --peer ID=RAFT,HTTP     a cluster member, this node included; repeat per member. With an empty
                           data dir (and no --join) the listed members bootstrap a new cluster
   --join                  start with an empty log and wait for the leader's snapshot (after
-                          POST /v1/members on the leader); --peer entries are an address book
+                          POST /v1/members on the leader, or POST /v1/channels/CH/admin/members
+                          for a channel); --peer entries are an address book
   --cluster-id ID         cluster name, checked on every peer connection (default "konsortium")
   --tick-ms N             Raft tick (default ${NODE_DEFAULTS.tickMs})
   --election-ticks N      ticks before an election (default ${NODE_DEFAULTS.electionTicks})
@@ -34,8 +35,14 @@ export const USAGE = `usage: node data-plane/node/dist/main.js --id N --data-dir
                           log entries kept behind a snapshot for slow followers (default ${NODE_DEFAULTS.snapshotKeepEntries})
   --max-frame-bytes N     largest transport frame, so largest snapshot (default 128 MiB)
   --channel FILE          serve a ledger channel described by this genesis JSON; repeat per channel.
-                          The node must be one of the genesis nodes. Without --channel the node
-                          is a plain replicated key-value store (/v1/kv)
+                          The node must be one of the genesis nodes, or join the channel with
+                          --join: first an admin registers it in governance (governance.setNode
+                          with its keys) and adds it on the channel leader (POST
+                          /v1/channels/CH/admin/members); it catches up as a learner, is checked
+                          against the governance state (until it is listed there with its keys it
+                          admits no transactions and /readyz says why), and is promoted with
+                          POST /v1/channels/CH/admin/members/ID/promote. Without --channel the
+                          node is a plain replicated key-value store (/v1/kv)
   --node-key FILE         the node's private keys, JSON {"intl"|"gost"|"sm": "<hex>"} (with --channel)
   --auth-jwks URL|FILE    check callers' bearer JWTs against this JWKS (EdDSA); without it the API is open
   --auth-issuer ISS       expected "iss" of tokens (default "konsortium")

@@ -19,6 +19,7 @@ import { kvRoutes } from './routes/kv.js';
 import { membersRoutes } from './routes/members.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { statusRoutes } from './routes/status.js';
+import { ChannelAdmin } from '../ledger/channel-admin.js';
 import type { ChannelHost } from '../ledger/channel-host.js';
 import type { Readiness } from '../runtime/node.js';
 import { ADMIN_ROLES, type AuthVerifier, requireCaller } from './auth.js';
@@ -30,7 +31,10 @@ import { eventRoutes } from './routes/ledger/events.js';
 import { stateRoutes } from './routes/ledger/state.js';
 import { bulkSubmitRoutes, txRoutes } from './routes/ledger/txs.js';
 
-/** Ready when the KV node is, and every channel is (each has a leader and has replayed its log). */
+/**
+ * Ready when the KV node is, and every channel is (each has a leader and has replayed its log,
+ * and, for a node that joined after the genesis, governance lists it with its keys).
+ */
 function readinessOf(o: HttpApiOptions): Readiness {
   if (o.node !== undefined) {
     const r = o.node.readiness();
@@ -39,6 +43,8 @@ function readinessOf(o: HttpApiOptions): Readiness {
   for (const c of o.channels?.list() ?? []) {
     const r = c.node.readiness();
     if (!r.ready) return { ready: false, reason: `channel ${c.name}: ${r.reason}` };
+    const refusal = c.ledger.refusal();
+    if (refusal !== null) return { ready: false, reason: `channel ${c.name}: ${refusal.code}: ${refusal.message}` };
   }
   return { ready: true, reason: 'ok' };
 }
@@ -120,12 +126,13 @@ export async function build(options: HttpApiOptions): Promise<HttpApp> {
     await app.register(bulkSubmitRoutes, { channels, auth, bulkBodyLimitBytes: limits.bulkBodyLimitBytes });
     // Each channel's Raft group has its own status and membership, under its prefix; admin only.
     for (const c of channels.list()) {
+      const node = new ChannelAdmin(c);
       await app.register(
         async (admin) => {
           admin.addHook('onRequest', requireCaller(auth, ADMIN_ROLES));
-          await admin.register(statusRoutes, { node: c.node });
-          await admin.register(membersRoutes, { node: c.node });
-          await admin.register(adminRoutes, { node: c.node });
+          await admin.register(statusRoutes, { node });
+          await admin.register(membersRoutes, { node });
+          await admin.register(adminRoutes, { node });
         },
         { prefix: `/v1/channels/${c.name}/admin` },
       );

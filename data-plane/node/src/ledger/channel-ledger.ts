@@ -13,6 +13,7 @@ import { BatchProposer, type BatchLimits, DEFAULT_BATCH_LIMITS } from './batch-p
 import { BlockFeed } from './block-feed.js';
 import { Forwarder } from './forwarder.js';
 import type { EntryExtension, RaftHandle } from './raft-handle.js';
+import type { ServingGate } from './registration-gate.js';
 import { captureLedgerSnapshot, restoreLedgerSnapshot } from './ledger-snapshot.js';
 import { type TxState, TxStatusBoard } from './tx-status.js';
 import { DEFAULT_POOL_LIMITS, type PoolLimits, TxPool } from './tx-pool.js';
@@ -62,6 +63,8 @@ export class ChannelLedger implements EntryExtension {
   private raft: RaftHandle | null = null;
   private proposer: BatchProposer | null = null;
   private forwarder: Forwarder | null = null;
+  /** Whether this node may act in the channel (null: always, a genesis node). */
+  private gate: ServingGate | null = null;
   private readonly batchLimits: BatchLimits;
   private readonly clock: () => number;
 
@@ -75,13 +78,22 @@ export class ChannelLedger implements EntryExtension {
     this.clock = o.clock ?? Date.now;
   }
 
-  /** Connects to the Raft group (once the runtime exists). */
-  attach(raft: RaftHandle): void {
+  /**
+   * Connects to the Raft group (once the runtime exists). `gate`: for a node that joined after
+   * the genesis, whether governance vouches for it (see registration-gate.ts).
+   */
+  attach(raft: RaftHandle, gate: ServingGate | null = null): void {
     this.raft = raft;
+    this.gate = gate;
     this.proposer = new BatchProposer(raft, this.pool, this.batchLimits, this.clock, this.logger, (ids) => {
       for (const id of ids) this.statuses.advance(id, 'ordered');
     });
     this.forwarder = new Forwarder(this.name, raft, this.pool, this.logger, (body) => ({ nodeId: raft.selfId, signature: this.ledger.signAsNode(body) }));
+  }
+
+  /** Why this node may not act in the channel now (not registered in governance), or null. */
+  refusal(): NodeError | null {
+    return this.gate?.refusal() ?? null;
   }
 
   get poolSize(): number {
@@ -94,6 +106,8 @@ export class ChannelLedger implements EntryExtension {
    */
   submit(bytes: Uint8Array): SubmitResult {
     if (this.raft === null || this.proposer === null || this.forwarder === null) throw new NodeError('UNAVAILABLE', 'channel is starting');
+    const refusal = this.refusal();
+    if (refusal !== null) throw refusal;
     let tx;
     try {
       tx = this.ledger.decodeSubmitted(bytes);
@@ -179,8 +193,10 @@ export class ChannelLedger implements EntryExtension {
 
   afterApply(): void {
     if (this.raft === null) return;
+    this.gate?.observe();
     if (this.raft.isLeader()) this.proposer?.proposeWhileRoom();
-    else if (this.pool.size > 0) this.forwarder?.flush();
+    // Forwarding is signed as this node: not while governance does not vouch for it.
+    else if (this.pool.size > 0 && this.refusal() === null) this.forwarder?.flush();
   }
 
   leadershipChanged(isLeader: boolean): void {
@@ -208,6 +224,4 @@ export class ChannelLedger implements EntryExtension {
   nodeKeys(): Map<number, Uint8Array> {
     return this.ledger.nodeKeys();
   }
-
-
 }

@@ -1,18 +1,21 @@
 /**
- * Opening one channel on this node: check that the node belongs to it (governance lists its
- * id and its key), open the channel's ledger store, create block 0 from the genesis document
- * on first start, and open the channel's Raft group with the ledger plugged in. Layout under
- * the node's data dir:  channels/<name>/raft (WAL, snapshots)  channels/<name>/ledger (LMDB).
+ * Opening one channel on this node: check that the node belongs to it (the genesis lists its
+ * id and its keys, or, for a node joining after the genesis, governance will: see
+ * node-identity.ts and registration-gate.ts), open the channel's ledger store, create block 0
+ * from the genesis document on first start, and open the channel's Raft group with the ledger
+ * plugged in. Layout under the node's data dir:  channels/<name>/raft (WAL, snapshots)
+ * channels/<name>/ledger (LMDB).
  */
 import path from 'node:path';
 import { cfaContract, dataContract, genesisWrites, type Genesis, governanceContract, governanceDirectory, votingContract } from '@konsortium/contracts';
 import { Ledger, serverSuite } from '@konsortium/ledger';
-import { bytesEqual, fromHex, toHex } from '@konsortium/protocol';
+import { toHex } from '@konsortium/protocol';
 import { BallotKeeper } from './ballot-keeper.js';
 import { BlobStore } from './blob-store.js';
 import { KeyReleaser } from './key-release.js';
 import { NodeTxSender } from './node-sender.js';
-import { opensslX25519 } from './server-x25519.js';
+import { channelStanding, hasChannelData, nodeIdentity } from './node-identity.js';
+import { RegistrationGate } from './registration-gate.js';
 import { LedgerStore } from '@konsortium/storage';
 import type { Logger } from 'pino';
 import type { Member } from '../kv/members.js';
@@ -35,8 +38,12 @@ export interface OpenChannelOptions {
   readonly networkId: string;
   readonly raftAddr: string;
   readonly httpAddr: string;
-  /** Address book of nodes; the channel's initial Raft voters are the genesis nodes among them. */
+  /**
+   * Address book of nodes. A genesis node bootstrapping the channel takes the genesis nodes
+   * among them as the initial Raft voters; a joining node uses all of them as addresses only.
+   */
   readonly peers: readonly Member[];
+  /** Join the channel's Raft group as a learner: required of a node that is not in the genesis. */
   readonly join: boolean;
   readonly logger: Logger;
   readonly raftServer: InboundServer;
@@ -48,20 +55,14 @@ export interface OpenChannelOptions {
 export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel> {
   const g = o.genesis;
   const logger = o.logger.child({ channel: g.channel });
-  const entry = g.nodes.find((n) => n.nodeId === o.nodeId);
-  if (entry === undefined) throw new BootError(`node ${o.nodeId} is not a node of channel ${g.channel}; it does not serve it`);
   const privateKey = o.nodeKeys.signing.get(g.suite);
   if (privateKey === undefined) throw new BootError(`channel ${g.channel} uses suite ${g.suite}, and the node key file has no ${g.suite} key`);
   const suite = serverSuite(g.suite);
-  if (!bytesEqual(suite.publicKeyOf(privateKey), fromHex(entry.publicKey))) {
-    throw new BootError(`the ${g.suite} node key does not match node ${o.nodeId}'s key in the genesis of ${g.channel} (${entry.publicKey})`);
-  }
   const sealKey = o.nodeKeys.seal;
-  if (entry.sealKey !== undefined) {
-    if (sealKey === null) throw new BootError(`channel ${g.channel} lists a seal key for node ${o.nodeId}, and the node key file has no "seal" key`);
-    if (toHex(opensslX25519.publicKey(sealKey)) !== entry.sealKey) throw new BootError(`the node's seal key does not match node ${o.nodeId}'s sealKey in the genesis of ${g.channel}`);
-  }
+  const self = nodeIdentity(o.nodeId, suite, privateKey, sealKey);
   const dir = path.join(o.dataDir, 'channels', g.channel);
+  // A node that joined before restarts from its data directory, with or without --join.
+  const standing = channelStanding(g, self, o.join || hasChannelData(dir));
   const store = await LedgerStore.open({ dir: path.join(dir, 'ledger'), hash: (d: Uint8Array) => suite.hash(d), fsync: o.fsync ?? true });
   try {
     const ledger = new Ledger({
@@ -81,6 +82,8 @@ export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel>
     }
     const channelLedger = new ChannelLedger({ ledger, store, logger, batch: o.batch });
     const members = new Set(g.nodes.map((n) => n.nodeId));
+    // Only a bootstrap reads voters from the peers; a joining node needs every address it is given.
+    const peers = standing === 'genesis' && !o.join ? o.peers.filter((p) => members.has(p.id)) : o.peers;
     const metrics = new NodeMetrics({ node: String(o.nodeId), channel: g.channel });
     registerLedgerMetrics(metrics.registry, channelLedger);
     const node = await KonsortiumNode.open({
@@ -89,7 +92,7 @@ export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel>
       dataDir: path.join(dir, 'raft'),
       raftAddr: o.raftAddr,
       httpAddr: o.httpAddr,
-      peers: o.peers.filter((p) => members.has(p.id)),
+      peers,
       join: o.join,
       logger,
       fsync: o.fsync,
@@ -99,7 +102,20 @@ export async function openChannel(o: OpenChannelOptions): Promise<HostedChannel>
       raftServer: o.raftServer,
     });
     const raft = node.raftHandle();
-    channelLedger.attach(raft);
+    const gate =
+      standing === 'genesis'
+        ? null
+        : new RegistrationGate({
+            channel: g.channel,
+            store,
+            self,
+            logger,
+            caughtUp: () => {
+              const s = node.status();
+              return s.leaderId !== 0 && s.appliedIndex >= s.commitIndex;
+            },
+          });
+    channelLedger.attach(raft, gate);
     const sender = new NodeTxSender(channelLedger, suite, privateKey);
     const keys = { ledger: channelLedger, sender, nodeId: o.nodeId, sealKey };
     return {

@@ -1,0 +1,144 @@
+/**
+ * The control plane's HTTP API as a fastify app. `build()` assembles it (tests call inject());
+ * the caller listens. Order: security headers, rate limiting (auth routes), OpenAPI, error and
+ * not-found handlers, metrics hook, then one encapsulated plugin per resource.
+ *
+ * Validation is strict: no type coercion of bodies, unknown properties refused (not stripped).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import type { Logger } from 'pino';
+import type { ApiKeyService } from '../auth/api-keys.js';
+import type { KeyRing } from '../auth/keys.js';
+import type { RefreshTokenService } from '../auth/refresh-tokens.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { PrismaClient } from '../db/prisma.js';
+import { type ApiContext, type ApiLimits, type CfaGateway, DEFAULT_API_LIMITS, type OperationQueue } from './context.js';
+import { errorHandler } from './errors.js';
+import { ApiMetrics } from './metrics.js';
+import { createAuthenticator } from './principal.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { cfaRoutes } from './routes/cfa.js';
+import { healthRoutes, type Readiness } from './routes/health.js';
+import { identityRoutes } from './routes/identities.js';
+import { invoiceRoutes } from './routes/invoices.js';
+import { networkRoutes } from './routes/networks.js';
+import { operationRoutes } from './routes/operations.js';
+import { tenantRoutes } from './routes/tenants.js';
+import { usageRoutes } from './routes/usage.js';
+import { userRoutes } from './routes/users.js';
+import { UsageMeter } from './usage-meter.js';
+
+export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ApiOptions {
+  readonly db: PrismaClient;
+  readonly tokens: TokenService;
+  readonly keyRing: KeyRing;
+  readonly refresh: RefreshTokenService;
+  readonly apiKeys: ApiKeyService;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  readonly limits?: Partial<ApiLimits>;
+  /** Provisioning (BullMQ); null: tenant onboarding answers NOT_CONFIGURED. */
+  readonly operations?: OperationQueue | null;
+  /** CFA submission to the ledger; null: CFA operations answer NOT_CONFIGURED. */
+  readonly cfa?: CfaGateway | null;
+  readonly defaultNetwork?: string;
+  /** Extra readiness checks (Redis, the ledger); the database is always checked. */
+  readonly readiness?: () => Promise<Readiness>;
+  readonly usageFlushMs?: number;
+  readonly metrics?: ApiMetrics;
+}
+
+export async function build(o: ApiOptions): Promise<ApiApp> {
+  const now = o.now ?? Date.now;
+  const app = Fastify({
+    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const usage = new UsageMeter(o.db, now, o.usageFlushMs);
+  usage.start();
+  app.addHook('onClose', () => usage.stop());
+
+  const authenticator = createAuthenticator({ tokens: o.tokens, apiKeys: o.apiKeys, now });
+  app.decorateRequest('principal', null);
+  const ctx: ApiContext = {
+    db: o.db,
+    tokens: o.tokens,
+    keyRing: o.keyRing,
+    refresh: o.refresh,
+    apiKeys: o.apiKeys,
+    now,
+    limits: { ...DEFAULT_API_LIMITS, ...o.limits },
+    usage,
+    operations: o.operations ?? null,
+    cfa: o.cfa ?? null,
+    defaultNetwork: o.defaultNetwork ?? 'consortium',
+    authenticate: (req, _reply, done) => {
+      authenticator.authenticate(req).then(
+        (p) => {
+          req.principal = p;
+          if (p.tenantId !== null) usage.add(p.tenantId, 'api.requests');
+          done();
+        },
+        (err: Error) => done(err),
+      );
+    },
+  };
+
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, hsts: { maxAge: 31_536_000 } });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Konsortium control plane', version: '0.1.0', description: 'Tenants, users, API keys, networks, nodes, provisioning, usage, invoices, audit and the CFA projection.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token (POST /v1/auth/login) or an API key ksk_…' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+  const metrics = o.metrics ?? new ApiMetrics();
+  metrics.instrument(app);
+
+  await app.register(healthRoutes, {
+    readiness: async () => {
+      try {
+        await o.db.$queryRaw`SELECT 1`;
+      } catch (err) {
+        return { ready: false, reason: `database: ${(err as Error).message}` };
+      }
+      return o.readiness ? o.readiness() : { ready: true, reason: 'ok' };
+    },
+    metrics,
+  });
+  await app.register(authRoutes, { ctx });
+  await app.register(async (api) => {
+    api.addHook('onRequest', ctx.authenticate);
+    await api.register(tenantRoutes, { ctx });
+    await api.register(userRoutes, { ctx });
+    await api.register(apiKeyRoutes, { ctx });
+    await api.register(identityRoutes, { ctx });
+    await api.register(networkRoutes, { ctx });
+    await api.register(operationRoutes, { ctx });
+    await api.register(usageRoutes, { ctx });
+    await api.register(invoiceRoutes, { ctx });
+    await api.register(auditRoutes, { ctx });
+    await api.register(cfaRoutes, { ctx });
+  });
+  return app;
+}

@@ -1,0 +1,47 @@
+/** What the resource plugins share: the database, the auth services and the platform's ports. */
+import type { onRequestHookHandler } from 'fastify';
+import type { ApiKeyService } from '../auth/api-keys.js';
+import type { KeyRing } from '../auth/keys.js';
+import type { RefreshTokenService } from '../auth/refresh-tokens.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { PrismaClient } from '../db/prisma.js';
+import type { UsageMeter } from './usage-meter.js';
+
+export interface ApiLimits {
+  /** Login/refresh/logout attempts per client address (and e-mail) per minute. */
+  readonly authPerMinute: number;
+  /** Any other request per caller per minute. */
+  readonly requestsPerMinute: number;
+}
+
+export const DEFAULT_API_LIMITS: ApiLimits = { authPerMinute: 20, requestsPerMinute: 600_000 };
+
+/**
+ * Starts provisioning operations (the BullMQ queue in production). `enqueue` is idempotent:
+ * the operation id is the job id.
+ */
+export interface OperationQueue {
+  enqueue(operationId: string): Promise<void>;
+}
+
+/** Submits a tenant's CFA operation to the ledger (projection/operations.ts behind it). */
+export interface CfaGateway {
+  submit(operationId: string): Promise<void>;
+}
+
+export interface ApiContext {
+  readonly db: PrismaClient;
+  readonly tokens: TokenService;
+  readonly keyRing: KeyRing;
+  readonly refresh: RefreshTokenService;
+  readonly apiKeys: ApiKeyService;
+  readonly now: () => number;
+  readonly limits: ApiLimits;
+  readonly usage: UsageMeter;
+  readonly operations: OperationQueue | null;
+  readonly cfa: CfaGateway | null;
+  /** The shared network's name, where shared-plan tenants live (default "consortium"). */
+  readonly defaultNetwork: string;
+  /** The onRequest hook that authenticates and sets `req.principal`. */
+  readonly authenticate: onRequestHookHandler;
+}

