@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh clone ready for `npm test` / `npm run bench:*`: installs the npm dependencies
 # from the lockfile when they are missing or stale, and the system packages the tests run as
-# real peers (Debian's etcd-server) when they are missing and this user may install them.
+# real peers (Debian's etcd-server; redis-server for the control plane) when they are missing and
+# this user may install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,18 @@ if ! command -v etcd >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server etcd-client
   else
     echo "setup: etcd is missing; install it with: sudo apt-get install -y etcd-server etcd-client" >&2
+    exit 1
+  fi
+fi
+
+# Redis for the control plane's BullMQ queues (tests and `npm start` start redis-server themselves).
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing redis-server (BullMQ's store for the control plane)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server
+  else
+    echo "setup: redis-server is missing; install it with: sudo apt-get install -y redis-server" >&2
     exit 1
   fi
 fi

@@ -76,6 +76,8 @@ export interface CreateNetworkOptions {
   readonly nodes?: number;
   /** Genesis time, ms (default now). */
   readonly timestampMs?: number;
+  /** How long to wait for the network to serve its channels (default 60 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 /**
@@ -110,7 +112,25 @@ export async function ensureNetwork(deps: NetworkDeps, o: CreateNetworkOptions):
     });
   }
   await resumeNodes(deps, network);
-  return openNetwork(deps, o.name);
+  const handle = await openNetwork(deps, o.name);
+  await waitServing(handle, o.readyTimeoutMs ?? 60_000);
+  return handle;
+}
+
+/** Waits (bounded) until some node serves every channel's head: Raft has a leader and the ledger is open. */
+export async function waitServing(net: NetworkHandle, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const ch of net.channels) {
+    for (;;) {
+      try {
+        await net.gateway.head(ch.name);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new ProvisioningError('NODE_NOT_READY', `network ${net.network.name}: channel ${ch.name} is not served after ${timeoutMs} ms (${(err as Error).message})`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
 }
 
 /** The address book of a network: every node the control plane placed, by its runtime addresses. */

@@ -56,7 +56,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
   app.post(
     '/v1/auth/login',
     {
-      config: { rateLimit: { ...rateLimit, keyGenerator: (req: { ip: string; body?: unknown }) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}` } },
+      // preHandler: the e-mail is in the body, which is parsed after onRequest.
+      config: { rateLimit: { ...rateLimit, hook: 'preHandler', keyGenerator: (req: { ip: string; body?: unknown }) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}` } },
       schema: { tags: ['auth'], body: LoginBody, response: { 200: TokenPair, ...ERRORS } },
     },
     async (req) => {
