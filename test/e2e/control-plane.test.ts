@@ -11,7 +11,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import t from 'tap';
+import { KonsortiumClient, Signer } from '@konsortium/client';
 import { startPlatform, type Platform } from '@konsortium/control-plane/platform';
+import { suiteById, toHex } from '@konsortium/protocol';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -100,6 +102,18 @@ t.test('the platform: onboarding both plans, a killed job, moving plans, restart
     const row = await p().db.ledgerIdentity.findFirstOrThrow({ where: { tenantId: creds.demo!.tenantId } });
     t.ok(row.sealedKey !== null && row.sealedKey.length > 32, 'the private key is stored sealed');
     t.notOk(JSON.stringify(ids).includes('sealed'), 'and never shown');
+
+    // Self-custody: the tenant's own key (held here, never sent) is registered, then signs.
+    const demoAdmin = await login(p(), creds.demo!.email, creds.demo!.password);
+    const own = suiteById('intl').generateKeyPair();
+    const reg = await api(p(), 'POST', `/v1/tenants/${creds.demo!.tenantId}/identities`, demoAdmin, { custody: 'self', publicKey: toHex(own.publicKey) });
+    t.equal(reg.status, 202, 'a tenant admin registers a self-custody key');
+    t.match(await waitOperation(p(), root, reg.body.id as string), { status: 'succeeded' });
+    t.match(await nodeState(p(), nodeUrl, `gov/key/${toHex(own.publicKey)}`), { member: tenant.memberId }, 'it is on chain, for the tenant');
+    const client = new KonsortiumClient({ baseUrl: nodeUrl, token: async () => (await p().tokens.issueAccessToken({ subject: 'demo', roles: ['member'], audience: 'konsortium-node' })).token });
+    const tx = new Signer('intl', own.privateKey).buildTx('consortium', { contract: 'cfa', method: 'setInvestorCategory', args: { account: tenant.memberId, category: 'qualified' } });
+    const status = await client.submitAndWait(tx, { timeoutMs: 30_000 });
+    t.match(status, { status: 'rejected', code: 'FORBIDDEN' }, 'the tenant signs its own transaction with it: authenticated as the tenant (and refused an operator-only method)');
   });
 
   let dedicatedTenant = '';

@@ -4,7 +4,7 @@
  * through the pg driver adapter, and migrations are applied by the Prisma CLI's WebAssembly
  * schema engine (prisma.config.ts). See README.md, "Database schema".
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ export const CONTROL_PLANE_DIR = path.resolve(path.dirname(fileURLToPath(import.
 
 const MIGRATE_TIMEOUT_MS_DEFAULT = 120_000;
 const OUTPUT_CHARS_MAX = 8_000;
+/** What `migrate deploy` prints once the migrations are applied and recorded (or there were none). */
+const MIGRATE_DONE = /^(All migrations have been successfully applied\.|No pending migrations to apply\.)$/m;
 
 export class MigrateError extends Error {
   readonly code = 'PRISMA_MIGRATE_FAILED';
@@ -79,21 +81,51 @@ export interface PrismaCliResult {
   readonly exitCode: number;
 }
 
-/** Runs the Prisma CLI in the control-plane directory against `connectionString`; never throws for a non-zero exit. */
-export function runPrismaCli(args: readonly string[], connectionString: string, timeoutMs = MIGRATE_TIMEOUT_MS_DEFAULT): Promise<PrismaCliResult> {
+/**
+ * Runs the Prisma CLI in the control-plane directory against `connectionString`; never throws for a non-zero exit.
+ *
+ * `doneWhen`: a line of stdout after which the CLI has finished its work. The CLI then idles
+ * about 10 s before it exits (a pg pool it does not close), so once that line is out and
+ * `graceMs` passed without an exit, the process is ended and the run counts as exit code 0.
+ */
+export function runPrismaCli(args: readonly string[], connectionString: string, timeoutMs = MIGRATE_TIMEOUT_MS_DEFAULT, o: { doneWhen?: RegExp; graceMs?: number } = {}): Promise<PrismaCliResult> {
   return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [prismaCliPath(), ...args],
-      { cwd: CONTROL_PLANE_DIR, env: prismaCliEnv(connectionString), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err === null) return resolve({ stdout, stderr, exitCode: 0 });
-        const e = err as NodeJS.ErrnoException & { code?: unknown; killed?: boolean; signal?: NodeJS.Signals | null };
-        if (typeof e.code === 'number') return resolve({ stdout, stderr, exitCode: e.code });
-        if (e.killed === true || e.signal !== null) return reject(new MigrateError(`prisma ${args.join(' ')} was killed (${e.signal ?? 'timeout'}) after at most ${timeoutMs} ms`, tail(stderr), { cause: err }));
-        reject(new MigrateError(`prisma ${args.join(' ')} could not run: ${err.message}`, tail(stderr), { cause: err }));
-      },
-    );
+    const child = spawn(process.execPath, [prismaCliPath(), ...args], { cwd: CONTROL_PLANE_DIR, env: prismaCliEnv(connectionString), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    let ended: 'timeout' | 'done' | null = null;
+    const timer = setTimeout(() => {
+      ended = 'timeout';
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    let grace: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stdout.length < 16 * 1024 * 1024) stdout += chunk;
+      if (!done && o.doneWhen !== undefined && o.doneWhen.test(stdout)) {
+        done = true;
+        grace = setTimeout(() => {
+          ended = 'done';
+          child.kill('SIGTERM');
+        }, o.graceMs ?? 300);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < 16 * 1024 * 1024) stderr += chunk;
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      reject(new MigrateError(`prisma ${args.join(' ')} could not run: ${err.message}`, tail(stderr), { cause: err }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      if (ended === 'timeout') return reject(new MigrateError(`prisma ${args.join(' ')} was killed (timeout) after at most ${timeoutMs} ms`, tail(stderr)));
+      if (ended === 'done') return resolve({ stdout, stderr, exitCode: 0 });
+      if (code === null) return reject(new MigrateError(`prisma ${args.join(' ')} was killed (${signal ?? 'unknown signal'})`, tail(stderr)));
+      resolve({ stdout, stderr, exitCode: code });
+    });
   });
 }
 
@@ -103,7 +135,7 @@ export function runPrismaCli(args: readonly string[], connectionString: string, 
  * MigrateError (with the CLI's stderr) on failure or after `timeoutMs`.
  */
 export async function migrateDeploy(connectionString: string, o: { timeoutMs?: number } = {}): Promise<void> {
-  const r = await runPrismaCli(['migrate', 'deploy'], connectionString, o.timeoutMs ?? MIGRATE_TIMEOUT_MS_DEFAULT);
+  const r = await runPrismaCli(['migrate', 'deploy'], connectionString, o.timeoutMs ?? MIGRATE_TIMEOUT_MS_DEFAULT, { doneWhen: MIGRATE_DONE });
   if (r.exitCode !== 0) {
     const stderr = tail(r.stderr);
     throw new MigrateError(`prisma migrate deploy failed (exit ${r.exitCode}): ${lastLines(stderr)}`, stderr);
