@@ -17,3 +17,4 @@ export { OperationRunner } from './provisioning/runner.js';
 export { ensureNetwork, openNetwork, ProvisioningError } from './provisioning/network.js';
 export { LedgerGateway, LedgerGatewayError } from './ledger/gateway.js';
 export { startPlatform, type Platform, type PlatformOptions } from './platform/platform.js';
+export * as projection from './projection/index.js';

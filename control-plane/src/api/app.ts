@@ -17,7 +17,7 @@ import type { KeyRing } from '../auth/keys.js';
 import type { RefreshTokenService } from '../auth/refresh-tokens.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { PrismaClient } from '../db/prisma.js';
-import { type ApiContext, type ApiLimits, type CfaGateway, DEFAULT_API_LIMITS, type OperationQueue } from './context.js';
+import { type ApiContext, type ApiLimits, type CfaGateway, DEFAULT_API_LIMITS, type IntegrityPort, type OperationQueue } from './context.js';
 import { errorHandler } from './errors.js';
 import { ApiMetrics } from './metrics.js';
 import { createAuthenticator } from './principal.js';
@@ -27,6 +27,7 @@ import { authRoutes } from './routes/auth.js';
 import { cfaRoutes } from './routes/cfa.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
+import { integrityRoutes } from './routes/integrity.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { networkRoutes } from './routes/networks.js';
 import { operationRoutes } from './routes/operations.js';
@@ -50,6 +51,8 @@ export interface ApiOptions {
   readonly operations?: OperationQueue | null;
   /** CFA submission to the ledger; null: CFA operations answer NOT_CONFIGURED. */
   readonly cfa?: CfaGateway | null;
+  /** Integrity audits on demand; null: POST /v1/integrity/audits answers NOT_CONFIGURED. */
+  readonly integrity?: IntegrityPort | null;
   readonly defaultNetwork?: string;
   /** Extra readiness checks (Redis, the ledger); the database is always checked. */
   readonly readiness?: () => Promise<Readiness>;
@@ -84,6 +87,7 @@ export async function build(o: ApiOptions): Promise<ApiApp> {
     usage,
     operations: o.operations ?? null,
     cfa: o.cfa ?? null,
+    integrity: o.integrity ?? null,
     defaultNetwork: o.defaultNetwork ?? 'consortium',
     authenticate: (req, _reply, done) => {
       authenticator.authenticate(req).then(
@@ -139,6 +143,7 @@ export async function build(o: ApiOptions): Promise<ApiApp> {
     await api.register(invoiceRoutes, { ctx });
     await api.register(auditRoutes, { ctx });
     await api.register(cfaRoutes, { ctx });
+    await api.register(integrityRoutes, { ctx });
   });
   return app;
 }

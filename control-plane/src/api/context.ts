@@ -29,6 +29,11 @@ export interface CfaGateway {
   submit(operationId: string): Promise<void>;
 }
 
+/** The integrity audit of the ledger-DB projection against the chain. */
+export interface IntegrityPort {
+  run(channel: string): Promise<{ id: bigint; ok: boolean }>;
+}
+
 export interface ApiContext {
   readonly db: PrismaClient;
   readonly tokens: TokenService;
@@ -40,6 +45,7 @@ export interface ApiContext {
   readonly usage: UsageMeter;
   readonly operations: OperationQueue | null;
   readonly cfa: CfaGateway | null;
+  readonly integrity: IntegrityPort | null;
   /** The shared network's name, where shared-plan tenants live (default "consortium"). */
   readonly defaultNetwork: string;
   /** The onRequest hook that authenticates and sets `req.principal`. */

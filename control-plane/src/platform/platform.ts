@@ -15,6 +15,8 @@ import { createPrisma, migrateDeploy, type PrismaClient } from '../db/prisma.js'
 import { PrismaApiKeyRepo, PrismaRefreshTokenRepo } from '../db/repos/index.js';
 import { startRedisServer } from '../infra/redis-server.js';
 import { type ApiApp, build } from '../api/app.js';
+import type { CfaGateway, IntegrityPort } from '../api/context.js';
+import { ApiError } from '../api/errors.js';
 import { ensureNetwork, type NetworkDeps, type NetworkHandle } from '../provisioning/network.js';
 import { ProvisioningQueue, ProvisioningWorker } from '../provisioning/queue.js';
 import { OperationRunner } from '../provisioning/runner.js';
@@ -22,6 +24,7 @@ import { LocalNodeRuntime } from '../runtime/local-runtime.js';
 import type { NodeRuntime } from '../runtime/node-runtime.js';
 import { bootstrap, type Credentials } from './bootstrap.js';
 import { loadMasterKey, masterVault } from './master-vault.js';
+import { type LedgerServices, startLedgerServices } from './ledger-services.js';
 import { loadKeyRing } from './signing-keys.js';
 
 export interface PlatformOptions {
@@ -47,6 +50,8 @@ export interface PlatformOptions {
   readonly jobAttempts?: number;
   readonly jobBackoffMs?: number;
   readonly beforeStep?: (operationId: string, step: string) => void | Promise<void>;
+  /** Integrity audit period (default a day; 0: only on demand). */
+  readonly auditIntervalMs?: number;
 }
 
 export interface Platform {
@@ -102,7 +107,21 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
 
     const queue = new ProvisioningQueue({ redisUrl, ...(o.jobAttempts ? { attempts: o.jobAttempts } : {}), ...(o.jobBackoffMs ? { backoffMs: o.jobBackoffMs } : {}) });
     stops.push(() => queue.close());
-    const app = await build({ db, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, defaultNetwork: o.network?.name ?? 'consortium' });
+    // The ledger services start once the network serves; the API reaches them through these.
+    let ledger: LedgerServices | null = null;
+    const cfa: CfaGateway = {
+      submit: (id) => {
+        if (ledger === null) return Promise.reject(new ApiError('NOT_CONFIGURED', 'the ledger network is not running'));
+        return ledger.cfa.submit(id);
+      },
+    };
+    const integrity: IntegrityPort = {
+      run: (channel) => {
+        if (ledger === null) return Promise.reject(new ApiError('NOT_CONFIGURED', 'the ledger network is not running'));
+        return ledger.runAudit(channel);
+      },
+    };
+    const app = await build({ db, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, cfa, integrity, defaultNetwork: o.network?.name ?? 'consortium' });
     stops.push(() => app.close());
     await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8700 });
     const addr = app.server.address();
@@ -126,7 +145,12 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       },
     };
     const network = o.network === null ? null : await ensureNetwork(netDeps, { name: o.network?.name ?? 'consortium', nodes: o.network?.nodes ?? 3 });
-    if (network !== null) log.info({ network: network.network.name, channels: network.channels.map((c) => c.name) }, 'ledger network running');
+    if (network !== null) {
+      log.info({ network: network.network.name, channels: network.channels.map((c) => c.name) }, 'ledger network running');
+      const services = await startLedgerServices({ db, vault, network, nodeToken: netDeps.nodeToken!, logger: log, ...(o.auditIntervalMs === undefined ? {} : { auditIntervalMs: o.auditIntervalMs }) });
+      ledger = services;
+      stops.push(() => services.close());
+    }
 
     const runner = new OperationRunner({ ...netDeps, catchUpTimeoutMs: o.catchUpTimeoutMs ?? 120_000, logger: log, ...(o.beforeStep ? { beforeStep: o.beforeStep } : {}) });
     const worker = new ProvisioningWorker(runner, { redisUrl, logger: log });
