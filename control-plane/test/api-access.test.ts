@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import { pgHotReads, prismaHotReads } from '../src/db/hot-reads.js';
 import { PASSWORD, startApiWorld } from './support/api-world.js';
 
 t.test('object-level authorisation and the resource routes', async (t) => {
@@ -176,4 +177,23 @@ t.test('object-level authorisation and the resource routes', async (t) => {
     t.match(await call('POST', `/v1/invoices/${inv.body.id as string}/status`, root, { status: 'issued' }), { status: 409 }, 'nor issued twice');
     t.equal((await call('GET', `/v1/invoices/${inv.body.id as string}`, aAdmin)).status, 200, 'the tenant reads its invoice');
   });
+});
+
+t.test('hot reads through pg return exactly what Prisma returns', async (t) => {
+  const w = await startApiWorld(t);
+  const root = await w.login(w.admin.email, PASSWORD);
+  const a = await w.createTenant(root, 'Gamma Bank');
+  const aAdmin = await w.login(a.adminEmail, PASSWORD);
+  for (let i = 0; i < 3; i++) await w.call('POST', `/v1/tenants/${a.id}/users`, aAdmin, { email: `u${i}@gamma.example`, password: PASSWORD, role: 'tenant_member' });
+  const viaPg = pgHotReads(w.url);
+  t.teardown(() => viaPg.close());
+  const viaPrisma = prismaHotReads(w.db);
+  t.same(await viaPg.tenant(a.id), await viaPrisma.tenant(a.id), 'a tenant');
+  const users = await viaPrisma.users(a.id, undefined, 10);
+  t.equal(users.length, 4, 'four users');
+  t.same(await viaPg.users(a.id, undefined, 10), users, "a tenant's users, in id order");
+  t.same(await viaPg.users(a.id, users[1]!.id, 2), users.slice(2, 4), 'a page after an id');
+  t.same(await viaPg.user(users[0]!.id), users[0], 'a user');
+  t.equal(await viaPg.tenant('not-a-uuid'), null, 'a malformed id is simply absent');
+  t.equal(await viaPg.user('00000000-0000-0000-0000-000000000000'), null, 'an unknown one too');
 });

@@ -116,6 +116,39 @@ t.test('the platform: onboarding both plans, a killed job, moving plans, restart
     t.match(status, { status: 'rejected', code: 'FORBIDDEN' }, 'the tenant signs its own transaction with it: authenticated as the tenant (and refused an operator-only method)');
   });
 
+  await t.test('CFA through the API: projected, settled, audited', async (t) => {
+    const demoAdmin = await login(p(), creds.demo!.email, creds.demo!.password);
+    const now = Date.now();
+    const terms = { code: 'DEMO1', name: 'Demo bond', volume: 1000, nominal: 100, placementPrice: 100, placementStart: now + 60_000, placementEnd: now + 120_000, maturityDate: now + 3_600_000, redemptionPrice: 105, rights: 'Coupon at maturity' };
+    const filed = await api(p(), 'POST', `/v1/tenants/${creds.demo!.tenantId}/cfa/operations`, demoAdmin, { method: 'fileIssue', args: terms });
+    t.match(filed, { status: 202, body: { phase: 'CREATED', method: 'cfa.fileIssue' } }, 'a tenant files an issue decision');
+    const deadline = Date.now() + 60_000;
+    let op: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      op = (await api(p(), 'GET', `/v1/cfa/operations/${filed.body.id as string}`, demoAdmin)).body;
+      if (op.phase === 'SETTLED' || op.phase === 'REJECTED') break;
+      await sleep(200);
+    }
+    t.match(op, { phase: 'SETTLED', resultCode: 'OK', txId: /^[0-9a-f]{64}$/ }, 'signed with its custodial key, committed and settled by the follower');
+    const bad = await api(p(), 'POST', `/v1/tenants/${creds.demo!.tenantId}/cfa/operations`, demoAdmin, { method: 'registerIssue', args: { asset: 'DEMO1' } });
+    let rejected: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      rejected = (await api(p(), 'GET', `/v1/cfa/operations/${bad.body.id as string}`, demoAdmin)).body;
+      if (rejected.phase === 'SETTLED' || rejected.phase === 'REJECTED') break;
+      await sleep(200);
+    }
+    t.match(rejected, { phase: 'REJECTED', resultCode: 'FORBIDDEN' }, 'an operator-only call is rejected by the chain, with its code');
+    const audit = await api(p(), 'POST', '/v1/integrity/audits', root, { channel: 'consortium' });
+    t.match(audit, { status: 201, body: { ok: true } }, 'the integrity audit finds chain and projection equal');
+    await p().db.cfaOperation.update({ where: { id: filed.body.id as string }, data: { blockHeight: 999n } });
+    const tampered = await api(p(), 'POST', '/v1/integrity/audits', root, { channel: 'consortium' });
+    t.match(tampered, { status: 201, body: { ok: false } }, 'and catches a tampered projection row');
+    t.ok(JSON.stringify(tampered.body.differences).includes(op.txId as string), 'naming the operation');
+    await p().db.cfaOperation.update({ where: { id: filed.body.id as string }, data: { blockHeight: BigInt(op.blockHeight as string) } });
+    t.match((await api(p(), 'GET', '/v1/integrity/reports?channel=consortium', root)).body, { items: [{ ok: false }, { ok: true }] }, 'the reports are kept, newest first');
+    t.match(await api(p(), 'GET', '/v1/integrity/reports', demoAdmin), { status: 403 }, 'for platform admins and auditors only');
+  });
+
   let dedicatedTenant = '';
   await t.test('dedicated plan: its own node joins as a learner and is promoted, despite a crash', async (t) => {
     const created = await api(p(), 'POST', '/v1/tenants', root, { name: 'Big Bank', plan: 'dedicated', admin: { email: 'ops@bigbank.example', password: PASSWORD } });

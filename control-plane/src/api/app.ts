@@ -16,6 +16,7 @@ import type { ApiKeyService } from '../auth/api-keys.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { RefreshTokenService } from '../auth/refresh-tokens.js';
 import type { TokenService } from '../auth/token-service.js';
+import { type HotReads, prismaHotReads } from '../db/hot-reads.js';
 import type { PrismaClient } from '../db/prisma.js';
 import { type ApiContext, type ApiLimits, type CfaGateway, DEFAULT_API_LIMITS, type IntegrityPort, type OperationQueue } from './context.js';
 import { errorHandler } from './errors.js';
@@ -40,6 +41,8 @@ export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerRe
 
 export interface ApiOptions {
   readonly db: PrismaClient;
+  /** Hot reads (default through Prisma; the platform passes a pg pool). Not closed by the app. */
+  readonly reads?: HotReads;
   readonly tokens: TokenService;
   readonly keyRing: KeyRing;
   readonly refresh: RefreshTokenService;
@@ -78,6 +81,7 @@ export async function build(o: ApiOptions): Promise<ApiApp> {
   app.decorateRequest('principal', null);
   const ctx: ApiContext = {
     db: o.db,
+    reads: o.reads ?? prismaHotReads(o.db),
     tokens: o.tokens,
     keyRing: o.keyRing,
     refresh: o.refresh,

@@ -4,6 +4,7 @@ import type { ApiKeyService } from '../auth/api-keys.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { RefreshTokenService } from '../auth/refresh-tokens.js';
 import type { TokenService } from '../auth/token-service.js';
+import type { HotReads } from '../db/hot-reads.js';
 import type { PrismaClient } from '../db/prisma.js';
 import type { UsageMeter } from './usage-meter.js';
 
@@ -36,6 +37,8 @@ export interface IntegrityPort {
 
 export interface ApiContext {
   readonly db: PrismaClient;
+  /** The reads on every request's path (a pg pool in production: db/hot-reads.ts). */
+  readonly reads: HotReads;
   readonly tokens: TokenService;
   readonly keyRing: KeyRing;
   readonly refresh: RefreshTokenService;

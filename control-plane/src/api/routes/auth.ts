@@ -108,7 +108,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
     const p = principalOf(req);
     const base = { subject: p.subject, kind: p.kind, roles: [...p.roles], tenantId: p.tenantId, scopes: p.scopes === null ? null : [...p.scopes] };
     if (p.kind !== 'user') return base;
-    const user = await ctx.db.user.findUnique({ where: { id: p.subject } });
+    const user = await ctx.reads.user(p.subject);
     return user === null ? base : { ...base, email: user.email, createdAt: iso(user.createdAt) };
   });
 };

@@ -84,7 +84,7 @@ function newMemberId(): string {
 export async function readableTenant(ctx: ApiContext, req: Parameters<typeof principalOf>[0], id: string): Promise<Tenant> {
   const p = principalOf(req);
   requireTenantRead(p, id);
-  const t = await ctx.db.tenant.findUnique({ where: { id } });
+  const t = await ctx.reads.tenant(id);
   if (t === null) throw notFound('tenant', id);
   return t;
 }

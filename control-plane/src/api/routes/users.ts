@@ -34,7 +34,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
   app.get('/v1/tenants/:tenantId/users', { schema: { tags: ['users'], params: TenantParams, querystring: PageQuery, response: { 200: Page(UserView), ...ERRORS } } }, async (req) => {
     requireTenantRead(principalOf(req), req.params.tenantId);
     const limit = req.query.limit ?? 100;
-    const rows = await ctx.db.user.findMany({ where: { tenantId: req.params.tenantId, ...(req.query.after ? { id: { gt: req.query.after } } : {}) }, orderBy: { id: 'asc' }, take: limit + 1 });
+    const rows = await ctx.reads.users(req.params.tenantId, req.query.after, limit + 1);
     const page = pageOf(rows, limit);
     return { items: page.items.map(userView), next: page.next };
   });
@@ -70,7 +70,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
 
   async function visibleUser(req: Parameters<typeof principalOf>[0], id: string): Promise<User> {
     const p = principalOf(req);
-    const u = await ctx.db.user.findUnique({ where: { id } });
+    const u = await ctx.reads.user(id);
     if (u === null) throw notFound('user', id);
     if (readsEverything(p)) return u;
     if (u.tenantId === null || u.tenantId !== p.tenantId) throw notFound('user', id);

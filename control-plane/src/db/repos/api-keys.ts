@@ -7,12 +7,13 @@
  * `tenant` is a tenant id (a UUID, a foreign key): the tenant must exist.
  */
 import type { ApiKeyRecord, ApiKeyRepo } from '../../auth/api-keys.js';
-import type { ApiKeyModel, PrismaClient } from '../prisma.js';
+import type { ApiKeyModel, Prisma, PrismaClient } from '../prisma.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class PrismaApiKeyRepo implements ApiKeyRepo {
-  constructor(private readonly db: PrismaClient) {}
+  /** Over the client, or over an interactive transaction (so a key and its audit entry commit together). */
+  constructor(private readonly db: PrismaClient | Prisma.TransactionClient) {}
 
   async insert(r: ApiKeyRecord): Promise<boolean> {
     if (r.tenant !== null && (typeof r.tenant !== 'string' || !UUID.test(r.tenant))) throw new TypeError('tenant (a tenant id) must be a UUID to be stored in PostgreSQL');
