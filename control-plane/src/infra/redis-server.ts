@@ -13,8 +13,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 export const REDIS_INSTALL_COMMAND = 'sudo apt-get install -y redis-server';
 
@@ -98,17 +99,6 @@ function isExecutable(p: string): boolean {
   }
 }
 
-/** A port the OS says is free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startRedisServer(o: RedisServerOptions): Promise<RunningRedis> {
   const bin = findRedisServer(o.env ?? process.env);

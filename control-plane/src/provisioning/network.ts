@@ -5,6 +5,7 @@
  */
 import { Signer } from '@konsortium/client';
 import { suiteById, toHex, type SuiteId, x25519KeyPair } from '@konsortium/protocol';
+import { audit } from '../api/audit-log.js';
 import type { Channel, LedgerNode, Network, PrismaClient } from '../db/prisma.js';
 import { LedgerGateway } from '../ledger/gateway.js';
 import type { NodeRuntime } from '../runtime/node-runtime.js';
@@ -108,6 +109,7 @@ export async function ensureNetwork(deps: NetworkDeps, o: CreateNetworkOptions):
         };
         await tx.channel.create({ data: { networkId: n.id, name: ch, genesis } });
       }
+      await audit(tx, 'system', { tenantId: null, action: 'network.create', objectType: 'network', objectId: n.id, details: { name: o.name, suite, nodes: ids.length, channels: [...(o.channels ?? [o.name])] } });
       return tx.network.findUniqueOrThrow({ where: { id: n.id } });
     });
   }

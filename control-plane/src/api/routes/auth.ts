@@ -40,9 +40,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
   const limit = ctx.limits.authPerMinute;
   const rateLimit = { max: limit, timeWindow: 60_000 };
 
-  async function issuePair(user: { id: string; email: string; role: string; tenantId: string | null }) {
+  /** The reply of login and refresh: a fresh access token beside the given refresh token. */
+  async function pairFor(user: { id: string; email: string; role: string; tenantId: string | null }, refresh: { token: string; expiresAtMs: number }) {
     const access = await ctx.tokens.issueAccessToken({ subject: user.id, roles: [user.role], tenant: user.tenantId });
-    const refresh = await ctx.refresh.issue({ subject: user.id, tenant: user.tenantId });
     return {
       accessToken: access.token,
       tokenType: 'Bearer' as const,
@@ -71,7 +71,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
       if (!(await verifyPassword(req.body.password, user.passwordHash))) throw new ApiError('INVALID_CREDENTIALS', 'wrong e-mail or password');
       if (user.tenant?.status === 'suspended') throw new ApiError('TENANT_SUSPENDED', 'the tenant is suspended');
       if (needsRehash(user.passwordHash)) await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(req.body.password) } });
-      return issuePair(user);
+      return pairFor(user, await ctx.refresh.issue({ subject: user.id, tenant: user.tenantId }));
     },
   );
 
@@ -83,15 +83,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
       await ctx.refresh.revokeFamily(rotated.familyId);
       throw new ApiError('UNAUTHENTICATED', user === null ? 'the user no longer exists' : 'the tenant is suspended');
     }
-    const access = await ctx.tokens.issueAccessToken({ subject: user.id, roles: [user.role], tenant: user.tenantId });
-    return {
-      accessToken: access.token,
-      tokenType: 'Bearer' as const,
-      expiresAt: new Date(access.expiresAtMs).toISOString(),
-      refreshToken: rotated.token,
-      refreshExpiresAt: new Date(rotated.expiresAtMs).toISOString(),
-      user: { id: user.id, email: user.email, role: user.role, tenantId: user.tenantId },
-    };
+    return pairFor(user, rotated);
   });
 
   app.post('/v1/auth/logout', { config: { rateLimit }, schema: { tags: ['auth'], body: RefreshBody, response: { 204: Type.Null(), ...ERRORS } } }, async (req, reply) => {
