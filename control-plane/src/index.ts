@@ -18,3 +18,4 @@ export { ensureNetwork, openNetwork, ProvisioningError } from './provisioning/ne
 export { LedgerGateway, LedgerGatewayError } from './ledger/gateway.js';
 export { startPlatform, type Platform, type PlatformOptions } from './platform/platform.js';
 export * as projection from './projection/index.js';
+export { startWorkerProcess, type WorkerProcessOptions } from './platform/worker-process.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ApiKeyService } from '../auth/api-keys.js';
 import { RefreshTokenService } from '../auth/refresh-tokens.js';
-import { NODE_AUDIENCE, TokenService } from '../auth/token-service.js';
+import { TokenService } from '../auth/token-service.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { pgHotReads } from '../db/hot-reads.js';
 import { createPrisma, migrateDeploy, type PrismaClient } from '../db/prisma.js';
@@ -27,6 +27,7 @@ import { bootstrap, type Credentials } from './bootstrap.js';
 import { loadMasterKey, masterVault } from './master-vault.js';
 import { type LedgerServices, startLedgerServices } from './ledger-services.js';
 import { loadKeyRing } from './signing-keys.js';
+import { networkDeps } from './worker-process.js';
 
 export interface PlatformOptions {
   readonly dataDir: string;
@@ -53,6 +54,10 @@ export interface PlatformOptions {
   readonly beforeStep?: (operationId: string, step: string) => void | Promise<void>;
   /** Integrity audit period (default a day; 0: only on demand). */
   readonly auditIntervalMs?: number;
+  /** Run the provisioning worker in this process (default true; false: call `startWorker()` or run `worker-process.ts`). */
+  readonly worker?: boolean;
+  /** The worker's job lock: a job whose worker died is taken up again after about this long (default 30 s). */
+  readonly workerLockDurationMs?: number;
 }
 
 export interface Platform {
@@ -66,6 +71,9 @@ export interface Platform {
   readonly tokens: TokenService;
   readonly redisUrl: string;
   readonly databaseUrl: string;
+  readonly dataDir: string;
+  /** Starts an in-process provisioning worker (when started with `worker: false`). */
+  startWorker(): void;
   close(): Promise<void>;
 }
 
@@ -132,21 +140,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
 
     const runtime = o.runtime ?? new LocalNodeRuntime({ baseDir: path.join(o.dataDir, 'nodes'), ...(o.nodeExtraArgs ? { extraArgs: o.nodeExtraArgs } : {}) });
     stops.push(() => runtime.close());
-    // Nodes accept the control plane's own admin tokens (audience konsortium-node), minted as needed.
-    let nodeToken: { token: string; expiresAtMs: number } | null = null;
-    const netDeps: NetworkDeps = {
-      db,
-      vault,
-      runtime,
-      authJwksUrl: `${url}/.well-known/jwks.json`,
-      nodeToken: async () => {
-        if (nodeToken === null || nodeToken.expiresAtMs - Date.now() < 60_000) {
-          const t = await tokens.issueAccessToken({ subject: 'control-plane', roles: ['admin'], audience: NODE_AUDIENCE });
-          nodeToken = { token: t.token, expiresAtMs: t.expiresAtMs };
-        }
-        return nodeToken.token;
-      },
-    };
+    const netDeps: NetworkDeps = networkDeps({ db, vault, runtime, tokens, apiUrl: url });
     const network = o.network === null ? null : await ensureNetwork(netDeps, { name: o.network?.name ?? 'consortium', nodes: o.network?.nodes ?? 3 });
     if (network !== null) {
       log.info({ network: network.network.name, channels: network.channels.map((c) => c.name) }, 'ledger network running');
@@ -156,14 +150,17 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     }
 
     const runner = new OperationRunner({ ...netDeps, catchUpTimeoutMs: o.catchUpTimeoutMs ?? 120_000, logger: log, ...(o.beforeStep ? { beforeStep: o.beforeStep } : {}) });
-    const worker = new ProvisioningWorker(runner, { redisUrl, logger: log });
-    // The worker stops before the runtime and the database it uses (stops run in reverse).
-    stops.push(() => worker.close());
+    const startWorker = (): void => {
+      const worker = new ProvisioningWorker(runner, { redisUrl, logger: log, ...(o.workerLockDurationMs ? { lockDurationMs: o.workerLockDurationMs } : {}) });
+      // The worker stops before the runtime and the database it uses (stops run in reverse).
+      stops.push(() => worker.close());
+    };
+    if (o.worker !== false) startWorker();
     const requeued = await queue.requeueUnfinished(db);
     if (requeued > 0) log.info({ requeued }, 'resumed unfinished provisioning operations');
 
     const credentials = await bootstrap(db, app, path.join(o.dataDir, 'credentials.json'), { adminEmail: o.adminEmail ?? 'admin@konsortium.local', demoTenant: o.demoTenant ?? true });
-    return { url, app, db, credentials, network, runtime, queue, tokens, redisUrl, databaseUrl, close: closeAll };
+    return { url, app, db, credentials, network, runtime, queue, tokens, redisUrl, databaseUrl, dataDir: o.dataDir, startWorker, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
