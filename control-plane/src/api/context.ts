@@ -11,11 +11,9 @@ import type { UsageMeter } from './usage-meter.js';
 export interface ApiLimits {
   /** Login/refresh/logout attempts per client address (and e-mail) per minute. */
   readonly authPerMinute: number;
-  /** Any other request per caller per minute. */
-  readonly requestsPerMinute: number;
 }
 
-export const DEFAULT_API_LIMITS: ApiLimits = { authPerMinute: 20, requestsPerMinute: 600_000 };
+export const DEFAULT_API_LIMITS: ApiLimits = { authPerMinute: 20 };
 
 /**
  * Starts provisioning operations (the BullMQ queue in production). `enqueue` is idempotent:

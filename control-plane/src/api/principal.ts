@@ -138,9 +138,3 @@ export function requireTenantWrite(p: Principal, tenantId: string, role: 'tenant
     throw new ApiError('FORBIDDEN', `requires the ${role} role`);
   }
 }
-
-/** A Prisma `where` fragment limiting a query to what `p` may read (undefined: no limit). */
-export function tenantFilter(p: Principal): { tenantId: string } | undefined {
-  if (readsEverything(p)) return undefined;
-  return { tenantId: p.tenantId ?? '00000000-0000-0000-0000-000000000000' };
-}

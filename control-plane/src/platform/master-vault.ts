@@ -1,5 +1,5 @@
 /** The KeyVault over the master key (src/keys/custody.ts), and where the master key comes from. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { MasterKey, openPrivateKey, sealPrivateKey } from '../keys/custody.js';
 import type { KeyVault } from '../provisioning/vault.js';
 
@@ -21,8 +21,4 @@ export function loadMasterKey(file: string, env: NodeJS.ProcessEnv = process.env
   const key = MasterKey.generate();
   writeFileSync(file, `${key.exportBase64Url()}\n`, { mode: 0o600, flag: 'wx' });
   return { key, source: 'generated' };
-}
-
-export function readIfExists(file: string): Buffer | null {
-  return existsSync(file) ? readFileSync(file) : null;
 }
