@@ -49,10 +49,11 @@ import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NodeAddresses, NodeRunState, NodeRunStatus, NodeRuntime, NodeSpec, PeerAddress } from './node-runtime.js';
-import { canonicalJson, freePorts, hostPort, KeyedMutex, pidAlive, pidRuns, readJsonIfExists, sleep, splitHostPort, tailFile, tcpAccepts, writeFileAtomic } from './local-support.js';
+import type { NodeAddresses, NodeRunStatus, NodeRuntime, NodeSpec } from './node-runtime.js';
+import { canonicalJson, freePorts, hostPort, KeyedMutex, readJsonIfExists, splitHostPort, tailFile, tcpAccepts, writeFileAtomic } from './local-support.js';
 import { type RuntimeLogger, silentLogger } from './runtime-logger.js';
 import { channelNames, checkNetwork, checkNodeId, checkSpec } from './spec-checks.js';
+import { describeExit, installExitHook, liveChildren, type NodeRecord, nodeArgs, nodeKey, reapOrphan } from './local-process.js';
 
 export interface LocalRestartBackoff {
   /** First delay before a restart (default 200 ms). */
@@ -115,55 +116,7 @@ export function defaultNodeMainJs(): string {
   return fileURLToPath(new URL('../../../data-plane/node/dist/main.js', import.meta.url));
 }
 
-interface NodeRecord {
-  readonly key: string;
-  readonly network: string;
-  readonly nodeId: number;
-  readonly dir: string;
-  readonly addresses: NodeAddresses;
-  spec: NodeSpec | undefined;
-  /** Fingerprint of what needs a restart to change: channels, keys, JWKS URL. */
-  fingerprint: string | undefined;
-  /** Whether the node should be running (false after stopNode/removeNode/close). */
-  wanted: boolean;
-  state: NodeRunState;
-  restarts: number;
-  rapidFailures: number;
-  lastError: string | undefined;
-  child: ChildProcess | undefined;
-  exited: Promise<void> | undefined;
-  startedAt: number;
-  /** Size of node.log when the current incarnation started. */
-  logOffset: number;
-  restartTimer: NodeJS.Timeout | undefined;
-  readyTimer: NodeJS.Timeout | undefined;
-}
 
-/** Every child spawned by any LocalNodeRuntime, killed by PID when this process exits. */
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of liveChildren) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
-function nodeKey(network: string, nodeId: number): string {
-  return `${network}/${nodeId}`;
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal !== null ? `killed by ${signal}` : `exited with code ${String(code)}`;
-}
 
 export class LocalNodeRuntime implements NodeRuntime {
   readonly kind = 'local' as const;
@@ -274,7 +227,7 @@ export class LocalNodeRuntime implements NodeRuntime {
       }
       rec.fingerprint = fingerprint;
       rec.rapidFailures = 0; // a new ensure (e.g. of a failed node) gets a fresh allowance
-      await this.reapOrphan(rec);
+      await reapOrphan(rec, this.nodeMainJs, this.stopTimeoutMs, this.log);
       try {
         await this.spawnChild(rec);
       } catch (err) {
@@ -309,7 +262,7 @@ export class LocalNodeRuntime implements NodeRuntime {
     await this.locks.run(key, async () => {
       const rec = this.records.get(key);
       if (rec !== undefined) await this.stopChild(rec);
-      else await this.reapOrphan({ dir, network, nodeId });
+      else await reapOrphan({ dir, network, nodeId }, this.nodeMainJs, this.stopTimeoutMs, this.log);
       const file = (await readJsonIfExists(path.join(dir, 'node.json')).catch(() => undefined)) as Partial<LocalNodeFile> | undefined;
       await rm(dir, { recursive: true, force: true });
       this.records.delete(key);
@@ -396,35 +349,11 @@ export class LocalNodeRuntime implements NodeRuntime {
   }
 
   /** Whether the data dir already holds state for every channel (so `--join` no longer applies). */
-  private hasState(rec: NodeRecord, spec: NodeSpec): boolean {
-    const data = path.join(rec.dir, 'data');
-    const names = channelNames(spec);
-    if (names.length === 0) return existsSync(path.join(data, 'node.json'));
-    return names.every((n) => existsSync(path.join(data, 'channels', n, 'raft', 'node.json')));
-  }
-
-  private buildArgs(rec: NodeRecord, spec: NodeSpec): string[] {
-    const a = rec.addresses;
-    const peers = new Map<number, PeerAddress>(spec.peers.map((p) => [p.id, p]));
-    peers.set(rec.nodeId, { id: rec.nodeId, raftAddr: a.raftAddr, httpAddr: a.httpAddr });
-    const args = ['--id', String(rec.nodeId), '--data-dir', path.join(rec.dir, 'data'), '--raft-addr', a.raftAddr, '--http-addr', a.httpAddr];
-    args.push('--cluster-id', rec.network);
-    for (const p of [...peers.values()].sort((x, y) => x.id - y.id)) args.push('--peer', `${p.id}=${p.raftAddr},${p.httpAddr}`);
-    if (spec.join && !this.hasState(rec, spec)) args.push('--join');
-    const names = channelNames(spec);
-    for (const n of names) args.push('--channel', path.join(rec.dir, 'channels', `${n}.genesis.json`));
-    if (names.length > 0) args.push('--node-key', path.join(rec.dir, 'keys.json'));
-    if (spec.authJwksUrl !== undefined) args.push('--auth-jwks', spec.authJwksUrl);
-    args.push('--log-level', this.opts.logLevel ?? 'info');
-    args.push(...(this.opts.extraArgs ?? []));
-    return args;
-  }
-
   /** Spawns the node; resolves once the OS started it (rejects when it could not be spawned). */
   private async spawnChild(rec: NodeRecord): Promise<void> {
     installExitHook();
     const spec = rec.spec!;
-    const args = this.buildArgs(rec, spec);
+    const args = nodeArgs(rec, spec, this.opts);
     const logPath = path.join(rec.dir, 'node.log');
     const fd = openSync(logPath, 'a', 0o600);
     let child: ChildProcess;
@@ -560,31 +489,4 @@ export class LocalNodeRuntime implements NodeRuntime {
     }
   }
 
-  /**
-   * A process of an earlier control-plane run that still serves this node (its PID in
-   * node.pid, and /proc shows main.js on this node's data dir): stopped before a new start.
-   */
-  private async reapOrphan(rec: { readonly dir: string; readonly network: string; readonly nodeId: number }): Promise<void> {
-    const pidFile = path.join(rec.dir, 'node.pid');
-    const info = (await readJsonIfExists(pidFile).catch(() => undefined)) as { pid?: unknown } | undefined;
-    const pid = info?.pid;
-    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1) return;
-    if ([...liveChildren].some((c) => c.pid === pid)) return;
-    const dataDir = path.join(rec.dir, 'data');
-    if (!pidAlive(pid) || !pidRuns(pid, [this.nodeMainJs, dataDir])) {
-      await rm(pidFile, { force: true });
-      return;
-    }
-    this.log.warn({ network: rec.network, nodeId: rec.nodeId, pid }, 'stopping a node process left by an earlier run');
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + this.stopTimeoutMs;
-    while (pidAlive(pid) && Date.now() < deadline) await sleep(50);
-    if (pidAlive(pid) && pidRuns(pid, [this.nodeMainJs, dataDir])) {
-      process.kill(pid, 'SIGKILL');
-      const killDeadline = Date.now() + 2000;
-      while (pidAlive(pid) && Date.now() < killDeadline) await sleep(20);
-    }
-    await rm(pidFile, { force: true });
-  }
 }
-
