@@ -196,4 +196,12 @@ t.test('hot reads through pg return exactly what Prisma returns', async (t) => {
   t.same(await viaPg.user(users[0]!.id), users[0], 'a user');
   t.equal(await viaPg.tenant('not-a-uuid'), null, 'a malformed id is simply absent');
   t.equal(await viaPg.user('00000000-0000-0000-0000-000000000000'), null, 'an unknown one too');
+  const key = await w.call('POST', `/v1/tenants/${a.id}/api-keys`, aAdmin, { name: 'k', scopes: ['read'], expiresAt: new Date(w.now() + 86_400_000).toISOString() });
+  const prefix = (key.body.apiKey as { prefix: string }).prefix;
+  t.same(await viaPg.apiKey(prefix), await viaPrisma.apiKey(prefix), 'an API key record');
+  await w.call('DELETE', `/v1/api-keys/${(key.body.apiKey as { id: string }).id}`, aAdmin);
+  const revoked = await viaPg.apiKey(prefix);
+  t.ok(revoked?.revokedAtMs !== null, 'revoked');
+  t.same(revoked, await viaPrisma.apiKey(prefix), 'and the same after revocation');
+  t.equal(await viaPg.apiKey('nothex'), null, 'a malformed prefix is absent');
 });

@@ -7,10 +7,14 @@
  * stays on Prisma. Both return the Prisma model shapes; a test checks they agree.
  */
 import pg from 'pg';
+import type { ApiKeyRecord, ApiKeyRepo } from '../auth/api-keys.js';
 import type { PrismaClient, Tenant, User } from './prisma.js';
+import { PrismaApiKeyRepo } from './repos/api-keys.js';
 
 export interface HotReads {
   tenant(id: string): Promise<Tenant | null>;
+  /** An API key's record by its public prefix (every API-key request looks one up). */
+  apiKey(prefix: string): Promise<ApiKeyRecord | null>;
   user(id: string): Promise<User | null>;
   /** Ordered by id; `after` is the last id of the previous page. */
   users(tenantId: string, after: string | undefined, limit: number): Promise<User[]>;
@@ -20,6 +24,7 @@ export interface HotReads {
 export function prismaHotReads(db: PrismaClient): HotReads {
   return {
     tenant: (id) => db.tenant.findUnique({ where: { id } }),
+    apiKey: (prefix) => new PrismaApiKeyRepo(db).findByPrefix(prefix),
     user: (id) => db.user.findUnique({ where: { id } }),
     users: (tenantId, after, limit) => db.user.findMany({ where: { tenantId, ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: 'asc' }, take: limit }),
     close: async () => undefined,
@@ -27,6 +32,19 @@ export function prismaHotReads(db: PrismaClient): HotReads {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const PREFIX = /^[0-9a-f]{12}$/;
+
+const apiKeyOf = (r: Row): ApiKeyRecord => ({
+  prefix: r.prefix as string,
+  secretHash: r.secret_hash as string,
+  name: r.name as string,
+  tenant: r.tenant_id as string | null,
+  scopes: [...(r.scopes as string[])],
+  createdAtMs: (r.created_at as Date).getTime(),
+  expiresAtMs: r.expires_at === null ? null : (r.expires_at as Date).getTime(),
+  revokedAtMs: r.revoked_at === null ? null : (r.revoked_at as Date).getTime(),
+});
 
 const TENANT_COLUMNS = 'id, name, plan, status, member_id, max_users, max_api_keys, max_tx_per_day, created_at, updated_at';
 const USER_COLUMNS = 'id, email, password_hash, role, tenant_id, created_at, updated_at';
@@ -67,6 +85,10 @@ export function pgHotReads(connectionString: string, o: { max?: number } = {}): 
   return {
     // A malformed id cannot name a row; PostgreSQL would refuse the cast with an error instead.
     tenant: (id) => (UUID.test(id) ? one('hot_tenant', `SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [id], tenantOf) : Promise.resolve(null)),
+    apiKey: (prefix) =>
+      PREFIX.test(prefix)
+        ? one('hot_api_key', 'SELECT prefix, secret_hash, name, tenant_id, scopes, created_at, expires_at, revoked_at FROM api_keys WHERE prefix = $1', [prefix], apiKeyOf)
+        : Promise.resolve(null),
     user: (id) => (UUID.test(id) ? one('hot_user', `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id], userOf) : Promise.resolve(null)),
     users: async (tenantId, after, limit) => {
       if (!UUID.test(tenantId) || (after !== undefined && !UUID.test(after))) return [];
@@ -77,4 +99,10 @@ export function pgHotReads(connectionString: string, o: { max?: number } = {}): 
     },
     close: () => pool.end(),
   };
+}
+
+/** API keys written through Prisma and looked up through the hot reads (the verify path of every API-key request). */
+export function hotApiKeyRepo(db: PrismaClient, reads: HotReads): ApiKeyRepo {
+  const writes = new PrismaApiKeyRepo(db);
+  return { insert: (r) => writes.insert(r), revoke: (p, at) => writes.revoke(p, at), findByPrefix: (p) => reads.apiKey(p) };
 }

@@ -11,9 +11,9 @@ import { ApiKeyService } from '../auth/api-keys.js';
 import { RefreshTokenService } from '../auth/refresh-tokens.js';
 import { TokenService } from '../auth/token-service.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
-import { pgHotReads } from '../db/hot-reads.js';
+import { hotApiKeyRepo, pgHotReads } from '../db/hot-reads.js';
 import { createPrisma, migrateDeploy, type PrismaClient } from '../db/prisma.js';
-import { PrismaApiKeyRepo, PrismaRefreshTokenRepo } from '../db/repos/index.js';
+import { PrismaRefreshTokenRepo } from '../db/repos/index.js';
 import { startRedisServer } from '../infra/redis-server.js';
 import { type ApiApp, build } from '../api/app.js';
 import type { CfaGateway, IntegrityPort } from '../api/context.js';
@@ -112,7 +112,6 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const keyRing = await loadKeyRing(path.join(o.dataDir, 'jwt-signing-key.sealed'), vault);
     const tokens = new TokenService({ keys: keyRing });
     const refresh = new RefreshTokenService({ repo: new PrismaRefreshTokenRepo(db) });
-    const apiKeys = new ApiKeyService({ repo: new PrismaApiKeyRepo(db) });
 
     const queue = new ProvisioningQueue({ redisUrl, ...(o.jobAttempts ? { attempts: o.jobAttempts } : {}), ...(o.jobBackoffMs ? { backoffMs: o.jobBackoffMs } : {}) });
     stops.push(() => queue.close());
@@ -132,6 +131,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     };
     const reads = pgHotReads(databaseUrl);
     stops.push(() => reads.close());
+    const apiKeys = new ApiKeyService({ repo: hotApiKeyRepo(db, reads) });
     const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, cfa, integrity, defaultNetwork: o.network?.name ?? 'consortium' });
     stops.push(() => app.close());
     await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8700 });

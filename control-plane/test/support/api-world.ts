@@ -14,9 +14,9 @@ import { RefreshTokenService } from '../../src/auth/refresh-tokens.js';
 import { TokenService } from '../../src/auth/token-service.js';
 import { type ApiApp, build } from '../../src/api/app.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
-import { pgHotReads } from '../../src/db/hot-reads.js';
+import { hotApiKeyRepo, pgHotReads } from '../../src/db/hot-reads.js';
 import { createPrisma, migrateDeploy, type PrismaClient } from '../../src/db/prisma.js';
-import { PrismaApiKeyRepo, PrismaRefreshTokenRepo } from '../../src/db/repos/index.js';
+import { PrismaRefreshTokenRepo } from '../../src/db/repos/index.js';
 import { startRedisServer } from '../../src/infra/redis-server.js';
 import { ProvisioningQueue } from '../../src/provisioning/queue.js';
 import type { CfaGateway } from '../../src/api/context.js';
@@ -60,11 +60,11 @@ export async function startApiWorld(t: Test, o: { limits?: Partial<ApiLimits> } 
   const keyRing = await KeyRing.generate({ now: clock });
   const tokens = new TokenService({ keys: keyRing, now: clock });
   const refresh = new RefreshTokenService({ repo: new PrismaRefreshTokenRepo(db), now: clock });
-  const apiKeys = new ApiKeyService({ repo: new PrismaApiKeyRepo(db), now: clock });
   const cfaSubmitted: string[] = [];
   const cfa: CfaGateway = { submit: async (id) => void cfaSubmitted.push(id) };
   const reads = pgHotReads(url);
   t.teardown(() => reads.close());
+  const apiKeys = new ApiKeyService({ repo: hotApiKeyRepo(db, reads), now: clock });
   const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, now: clock, operations: queue, cfa, limits: o.limits, usageFlushMs: 60_000 });
   t.teardown(() => app.close());
 
