@@ -12,25 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import t from 'tap';
-import { type Platform, startPlatform } from '@konsortium/control-plane/platform';
+import { startPlatform } from '@konsortium/control-plane/platform';
+import { api, nodeGet, nodeState } from '../lib/platform-calls.js';
 
 const CHILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'lib', 'worker-child.js');
-
-async function api(p: Platform, method: string, url: string, token: string | null, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${p.url}${url}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-async function nodeGet(p: Platform, url: string, pathname: string): Promise<Record<string, unknown>> {
-  const token = (await p.tokens.issueAccessToken({ subject: 'test', roles: ['admin'], audience: 'konsortium-node' })).token;
-  const res = await fetch(`${url}/v1/channels/consortium${pathname}`, { headers: { authorization: `Bearer ${token}` } });
-  return (await res.json()) as Record<string, unknown>;
-}
 
 t.test('a worker killed mid-job: the job is taken up again and finishes without duplicates', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'konsortium-worker-kill-'));
@@ -78,8 +63,7 @@ t.test('a worker killed mid-job: the job is taken up again and finishes without 
   t.equal(nodes.length, 1, 'one node row');
   t.equal(await platform.db.ledgerIdentity.count({ where: { tenantId } }), 1, 'one custodial key');
   const url1 = (await platform.db.ledgerNode.findFirstOrThrow({ where: { nodeId: 1 } })).httpUrl!;
-  const gov = await nodeGet(platform, url1, `/state/${encodeURIComponent('gov/nodes')}`);
-  const entries = JSON.parse(Buffer.from(gov.value as string, 'hex').toString('utf8')) as { nodeId: number }[];
+  const entries = (await nodeState(platform, url1, 'gov/nodes')) as { nodeId: number }[];
   t.equal(entries.filter((n) => n.nodeId === nodes[0]!.nodeId).length, 1, 'one governance entry for the node');
   const members = (await nodeGet(platform, url1, '/admin/status')).members as { id: number; role: string }[];
   t.same(members.filter((m) => m.id === nodes[0]!.nodeId).map((m) => m.role), ['voter'], 'one Raft member, a voter');

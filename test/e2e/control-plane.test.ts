@@ -13,49 +13,10 @@ import { pino } from 'pino';
 import t from 'tap';
 import { KonsortiumClient, Signer } from '@konsortium/client';
 import { startPlatform, type Platform } from '@konsortium/control-plane/platform';
+import { api, login, nodeGet, nodeState, waitOperation } from '../lib/platform-calls.js';
 import { suiteById, toHex } from '@konsortium/protocol';
 
 const PASSWORD = 'correct horse battery staple';
-
-async function api(p: Platform, method: string, url: string, token: string | null, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${p.url}${url}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-async function login(p: Platform, email: string, password: string): Promise<string> {
-  const r = await api(p, 'POST', '/v1/auth/login', null, { email, password });
-  if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.accessToken as string;
-}
-
-async function waitOperation(p: Platform, token: string, id: string, timeoutMs = 180_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await api(p, 'GET', `/v1/operations/${id}`, token);
-    if (r.body.status === 'succeeded' || r.body.status === 'failed') return r.body;
-    if (Date.now() > deadline) throw new Error(`operation ${id} still ${String(r.body.status)} at ${String(r.body.step)}: ${String(r.body.error)}`);
-    await sleep(200);
-  }
-}
-
-/** A state read on a node, with a node-audience admin token minted by the control plane. */
-async function nodeState(p: Platform, url: string, key: string): Promise<unknown> {
-  const token = (await p.tokens.issueAccessToken({ subject: 'test', roles: ['admin'], audience: 'konsortium-node' })).token;
-  const res = await fetch(`${url}/v1/channels/consortium/state/${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${token}` } });
-  const body = (await res.json()) as { value: string | null };
-  return body.value === null ? null : JSON.parse(Buffer.from(body.value, 'hex').toString('utf8'));
-}
-
-async function nodeAdmin(p: Platform, url: string, pathname: string): Promise<Record<string, unknown>> {
-  const token = (await p.tokens.issueAccessToken({ subject: 'test', roles: ['admin'], audience: 'konsortium-node' })).token;
-  const res = await fetch(`${url}/v1/channels/consortium${pathname}`, { headers: { authorization: `Bearer ${token}` } });
-  return (await res.json()) as Record<string, unknown>;
-}
 
 t.test('the platform: onboarding both plans, a killed job, moving plans, restart', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'konsortium-platform-'));
@@ -166,11 +127,11 @@ t.test('the platform: onboarding both plans, a killed job, moving plans, restart
     const govNodes = (await nodeState(p(), url1, 'gov/nodes')) as { nodeId: number; owner: string }[];
     t.equal(govNodes.filter((n) => n.nodeId === 4).length, 1, 'one governance entry for node 4');
     t.equal(govNodes.find((n) => n.nodeId === 4)!.owner, (await p().db.tenant.findUniqueOrThrow({ where: { id: dedicatedTenant } })).memberId, 'owned by the tenant');
-    const status = await nodeAdmin(p(), url1, '/admin/status');
+    const status = await nodeGet(p(), url1, '/admin/status');
     const members = status.members as { id: number; role: string }[];
     t.same(members.filter((m) => m.id === 4).map((m) => m.role), ['voter'], 'node 4 is a voter, once');
     const head1 = (await fetch(`${url1}/v1/channels/consortium/head`, { headers: { authorization: `Bearer ${(await p().tokens.issueAccessToken({ subject: 'x', roles: ['admin'], audience: 'konsortium-node' })).token}` } }).then((r) => r.json())) as { height: number };
-    const head4 = (await nodeAdmin(p(), node.httpUrl!, '/head')) as { height: number };
+    const head4 = (await nodeGet(p(), node.httpUrl!, '/head')) as { height: number };
     t.ok(head4.height >= head1.height - 1, `node 4 serves the chain (height ${head4.height}, node 1 at ${head1.height})`);
     const tenantView = await api(p(), 'GET', `/v1/nodes/${node.id}`, await login(p(), 'ops@bigbank.example', PASSWORD));
     t.match(tenantView, { status: 200, body: { kind: 'dedicated', status: 'running' } }, 'the tenant sees its node');
@@ -199,7 +160,7 @@ t.test('the platform: onboarding both plans, a killed job, moving plans, restart
     const deadline = Date.now() + 60_000;
     let head: { height?: number } = {};
     while (Date.now() < deadline) {
-      head = (await nodeAdmin(p(), url5, '/head').catch(() => ({}))) as { height?: number };
+      head = (await nodeGet(p(), url5, '/head').catch(() => ({}))) as { height?: number };
       if (typeof head.height === 'number') break;
       await sleep(250);
     }
