@@ -5,20 +5,13 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import t from 'tap';
-import { type ApiKeyRecord, ApiKeyService, AuthError, type AuthErrorCode, MemoryApiKeyRepo } from '../src/auth/index.js';
+import type { AuthError} from '../src/auth/index.js';
+import { type ApiKeyRecord, ApiKeyService, MemoryApiKeyRepo } from '../src/auth/index.js';
+import { codeOf } from './support/auth-code.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const KEY = /^ksk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-async function codeOf(work: Promise<unknown> | (() => unknown)): Promise<AuthErrorCode | 'NO_ERROR' | 'NOT_AUTH_ERROR'> {
-  try {
-    await (typeof work === 'function' ? work() : work);
-    return 'NO_ERROR';
-  } catch (err) {
-    return err instanceof AuthError ? err.code : 'NOT_AUTH_ERROR';
-  }
-}
 
 function setup() {
   let now = T0;

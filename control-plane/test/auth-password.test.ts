@@ -3,9 +3,9 @@
 // throws on a stored hash of another length. Low cost parameters except in one test.
 import { scrypt } from 'node:crypto';
 import t from 'tap';
+import type {
+  AuthError} from '../src/auth/index.js';
 import {
-  AuthError,
-  type AuthErrorCode,
   DEFAULT_PASSWORD_PARAMS,
   hashPassword,
   MAX_PASSWORD_BYTES,
@@ -13,18 +13,10 @@ import {
   parsePasswordHash,
   verifyPassword,
 } from '../src/auth/index.js';
+import { codeOf } from './support/auth-code.js';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const FORMAT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]{22})\$([A-Za-z0-9_-]{43})$/;
-
-async function codeOf(work: Promise<unknown> | (() => unknown)): Promise<AuthErrorCode | 'NO_ERROR' | 'NOT_AUTH_ERROR'> {
-  try {
-    await (typeof work === 'function' ? work() : work);
-    return 'NO_ERROR';
-  } catch (err) {
-    return err instanceof AuthError ? err.code : 'NOT_AUTH_ERROR';
-  }
-}
 
 function scryptRaw(password: string, salt: Buffer, keyLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) => scrypt(password, salt, keyLength, { ...FAST, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))));

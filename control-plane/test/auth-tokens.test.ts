@@ -5,10 +5,10 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import t from 'tap';
+import type {
+  AuthError} from '../src/auth/index.js';
 import {
   API_AUDIENCE,
-  AuthError,
-  type AuthErrorCode,
   exportPrivateJwk,
   generateSigningKey,
   importSigningKey,
@@ -16,17 +16,9 @@ import {
   NODE_AUDIENCE,
   TokenService,
 } from '../src/auth/index.js';
+import { codeOf } from './support/auth-code.js';
 
 const T0 = Date.UTC(2030, 0, 1);
-
-async function codeOf(work: Promise<unknown> | (() => unknown)): Promise<AuthErrorCode | 'NO_ERROR' | 'NOT_AUTH_ERROR'> {
-  try {
-    await (typeof work === 'function' ? work() : work);
-    return 'NO_ERROR';
-  } catch (err) {
-    return err instanceof AuthError ? err.code : 'NOT_AUTH_ERROR';
-  }
-}
 
 async function setup(o: { issuer?: string } = {}) {
   let now = T0;

@@ -13,8 +13,6 @@ import {
   type ApiKeyRecord,
   type ApiKeyRepo,
   ApiKeyService,
-  AuthError,
-  type AuthErrorCode,
   MemoryApiKeyRepo,
   MemoryRefreshTokenRepo,
   type RefreshTokenRecord,
@@ -24,6 +22,7 @@ import {
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { createPrisma, migrateDeploy, type PrismaClient } from '../src/db/prisma.js';
 import { PrismaApiKeyRepo, PrismaRefreshTokenRepo } from '../src/db/repos/index.js';
+import { codeOf } from './support/auth-code.js';
 
 const T0 = Date.UTC(2030, 0, 1) + 123; // odd milliseconds: timestamps keep them
 const DAY = 24 * 60 * 60 * 1000;
@@ -40,15 +39,6 @@ type Factory<R> = () => Promise<Fixture<R>>;
 
 const hash = () => randomBytes(32).toString('hex');
 const prefix = () => randomBytes(6).toString('hex');
-
-async function codeOf(work: Promise<unknown>): Promise<AuthErrorCode | 'NO_ERROR' | 'NOT_AUTH_ERROR'> {
-  try {
-    await work;
-    return 'NO_ERROR';
-  } catch (err) {
-    return err instanceof AuthError ? err.code : 'NOT_AUTH_ERROR';
-  }
-}
 
 function tokenRecord(f: Ids, o: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
   return { hash: hash(), familyId: randomUUID(), subject: f.subject, tenant: f.tenant, issuedAtMs: T0, expiresAtMs: T0 + 30 * DAY, usedAtMs: null, revokedAtMs: null, ...o };
