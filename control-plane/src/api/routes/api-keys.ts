@@ -12,7 +12,7 @@ import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { API_KEY_SCOPES, principalOf, readsEverything, requireTenantRead, requireTenantWrite } from '../principal.js';
 import { ERRORS, IdParams, iso, Name, Page, pageOf, PageQuery, TenantParams, Uuid } from '../schemas.js';
-import { readableTenant, requireActive } from './tenants.js';
+import { lockTenant, writableTenant } from './tenants.js';
 
 export const ApiKeyView = Type.Object({
   id: Uuid,
@@ -50,15 +50,13 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
 
   app.post('/v1/tenants/:tenantId/api-keys', { schema: { tags: ['api-keys'], params: TenantParams, body: CreateBody, response: { 201: Created, ...ERRORS } } }, async (req, reply) => {
     const p = principalOf(req);
-    requireTenantWrite(p, req.params.tenantId, 'tenant_admin');
-    const tenant = await readableTenant(ctx, req, req.params.tenantId);
-    requireActive(tenant);
+    const tenant = await writableTenant(ctx, req, req.params.tenantId, 'tenant_admin');
     const expiresAtMs = req.body.expiresAt === undefined ? null : Date.parse(req.body.expiresAt);
     if (expiresAtMs !== null && expiresAtMs <= ctx.now()) throw new ApiError('INVALID_REQUEST', 'expiresAt must be in the future');
     const { created, row } = await ctx.db.$transaction(async (tx) => {
       // Counted under a row lock on the tenant, so concurrent creations cannot pass the quota together;
       // the key and its audit entry commit together.
-      await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenant.id}::uuid FOR UPDATE`;
+      await lockTenant(tx, tenant.id);
       const active = await tx.apiKey.count({ where: { tenantId: tenant.id, revokedAt: null } });
       if (active >= tenant.maxApiKeys) throw new ApiError('QUOTA_EXCEEDED', `the tenant has its ${tenant.maxApiKeys} API keys already`);
       const created = await new ApiKeyService({ repo: new PrismaApiKeyRepo(tx), now: ctx.now }).create({ name: req.body.name, tenant: tenant.id, scopes: req.body.scopes, expiresAtMs });

@@ -94,6 +94,22 @@ export function requireActive(t: Tenant): void {
   if (t.status !== 'active') throw new ApiError('TENANT_SUSPENDED', `tenant ${t.id} is suspended`);
 }
 
+/** The caller may change tenant `id` with `role` (others: 404/403), and the tenant is active. */
+export async function writableTenant(ctx: ApiContext, req: Parameters<typeof principalOf>[0], id: string, role: 'tenant_admin' | 'tenant_member'): Promise<Tenant> {
+  requireTenantWrite(principalOf(req), id, role);
+  const tenant = await readableTenant(ctx, req, id);
+  requireActive(tenant);
+  return tenant;
+}
+
+/**
+ * Locks the tenant's row for the rest of the transaction: quota counts made after it cannot be
+ * passed by a concurrent creation.
+ */
+export async function lockTenant(tx: Pick<ApiContext['db'], '$queryRaw'>, id: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${id}::uuid FOR UPDATE`;
+}
+
 export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get('/v1/tenants', { schema: { tags: ['tenants'], querystring: PageQuery, response: { 200: Page(TenantView), ...ERRORS } } }, async (req) => {
     const p = principalOf(req);

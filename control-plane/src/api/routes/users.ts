@@ -12,7 +12,7 @@ import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { principalOf, readsEverything, requirePlatformAdmin, requireTenantRead, requireTenantWrite } from '../principal.js';
 import { Email, ERRORS, IdParams, iso, Page, pageOf, PageQuery, TenantParams, Uuid } from '../schemas.js';
-import { readableTenant, requireActive } from './tenants.js';
+import { lockTenant, writableTenant } from './tenants.js';
 
 export const UserView = Type.Object({
   id: Uuid,
@@ -41,13 +41,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async 
 
   app.post('/v1/tenants/:tenantId/users', { schema: { tags: ['users'], params: TenantParams, body: CreateTenantUser, response: { 201: UserView, ...ERRORS } } }, async (req, reply) => {
     const p = principalOf(req);
-    requireTenantWrite(p, req.params.tenantId, 'tenant_admin');
-    const tenant = await readableTenant(ctx, req, req.params.tenantId);
-    requireActive(tenant);
+    const tenant = await writableTenant(ctx, req, req.params.tenantId, 'tenant_admin');
     const passwordHash = await hashPassword(req.body.password);
     const user = await ctx.db.$transaction(async (tx) => {
       // Counted inside the transaction, under a row lock on the tenant, so two concurrent creations cannot both pass the quota.
-      await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenant.id}::uuid FOR UPDATE`;
+      await lockTenant(tx, tenant.id);
       if ((await tx.user.count({ where: { tenantId: tenant.id } })) >= tenant.maxUsers) throw new ApiError('QUOTA_EXCEEDED', `the tenant has its ${tenant.maxUsers} users already`);
       const u = await tx.user.create({ data: { email: req.body.email.toLowerCase(), passwordHash, role: req.body.role, tenantId: tenant.id } });
       await audit(tx, p, { tenantId: tenant.id, action: 'user.create', objectType: 'user', objectId: u.id, details: { email: u.email, role: u.role } });
