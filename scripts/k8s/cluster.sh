@@ -197,11 +197,13 @@ start_cluster() {
     --service-account-private-key-file="$DIR/pki/sa.key" --root-ca-file="$DIR/pki/ca.crt" \
     --cluster-signing-cert-file="$DIR/pki/ca.crt" --cluster-signing-key-file="$DIR/pki/ca.key" \
     --use-service-account-credentials=true --controllers='*' --leader-elect=true \
-    --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false
+    --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false \
+    --kube-api-qps=400 --kube-api-burst=800 --concurrent-statefulset-syncs=20
   launch kube-scheduler --kubeconfig="$DIR/scheduler.kubeconfig" \
     --authentication-kubeconfig="$DIR/scheduler.kubeconfig" \
     --authorization-kubeconfig="$DIR/scheduler.kubeconfig" \
-    --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=true --profiling=false
+    --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=true --profiling=false \
+    --kube-api-qps=400 --kube-api-burst=800
 
   local stages="$DIR/kwok-stages.yaml"
   cp "$BIN/../share/kwok/stages.yaml" "$stages"
@@ -235,8 +237,8 @@ metadata:
     type: kwok
 # No NoSchedule taint (unlike the kwok example): every pod may land on these fake nodes.
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "110"}
+  allocatable: {cpu: "32", memory: 256Gi, pods: "1000"}
+  capacity: {cpu: "32", memory: 256Gi, pods: "1000"}
   nodeInfo:
     architecture: amd64
     kubeProxyVersion: fake

@@ -11,6 +11,7 @@
  * call settles, except an `events()` iterator until it is ended (break, return or abort).
  */
 import { type CryptoSuite, type SuiteId, toHex, type Transaction } from '@konsortium/protocol';
+import { addLearner, type NewMember, promoteLearner, type RaftMember, raftStatus, type RaftStatus, removeMember } from './admin.js';
 import { KonsortiumResponseError, KonsortiumVerificationError } from './errors.js';
 import { type EventsOptions, followBlocks } from './events.js';
 import { type FetchFn, HttpTransport, type TokenProvider } from './http.js';
@@ -181,6 +182,26 @@ export class KonsortiumClient {
   /** GET /v1/channels/:channel/nodes: node ids and public keys (what block signatures are checked against). */
   async nodes(channel: string, options: CallOptions = {}): Promise<NodeKey[]> {
     return readNodes((await this.http.json('GET', `${this.channelPath(channel)}/nodes`, call(options))).body);
+  }
+
+  /** GET …/admin/status: the channel's Raft group as this node sees it (members, leader, indexes). */
+  async raftStatus(channel: string, options: CallOptions = {}): Promise<RaftStatus> {
+    return raftStatus(this.http, channel, call(options));
+  }
+
+  /** POST …/admin/members (leader only): adds a learner; MEMBER_EXISTS if it is a member already. */
+  async addLearner(channel: string, member: NewMember, options: CallOptions = {}): Promise<RaftMember> {
+    return addLearner(this.http, channel, member, call(options));
+  }
+
+  /** POST …/admin/members/:id/promote (leader only): NOT_CAUGHT_UP while the learner lags. */
+  async promoteLearner(channel: string, id: number, options: CallOptions = {}): Promise<RaftMember> {
+    return promoteLearner(this.http, channel, id, call(options));
+  }
+
+  /** DELETE …/admin/members/:id (leader only): MEMBER_NOT_FOUND if it is not a member. */
+  async removeMember(channel: string, id: number, options: CallOptions = {}): Promise<void> {
+    return removeMember(this.http, channel, id, call(options));
   }
 
   /**

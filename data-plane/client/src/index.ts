@@ -3,6 +3,7 @@
  * build and sign transactions, submit them, follow their status and the block stream, and
  * verify what a node serves (transaction and state proofs, chains of blocks) without trusting it.
  */
+export { type NewMember, type RaftMember, type RaftRole, type RaftStatus, readRaftMember, readRaftStatus } from './admin.js';
 export { KonsortiumClient, type CallOptions, type KonsortiumClientOptions, type VerifiedStateOptions, type VerifiedTxOptions } from './client.js';
 export { Signer, randomNonce, type BuildTxOptions } from './signer.js';
 export {
