@@ -1,0 +1,99 @@
+/** What the reconcilers share: the cluster view, membership client, defaults, clock and logs. */
+import { type KubeObject, SPEC_HASH_ANNOTATION } from '../api-types.js';
+import type { OperatorDefaults } from '../builders/node-settings.js';
+import type { Kube } from '../kube/kube.js';
+import type { ResourceType } from '../kube/resources.js';
+import type { RaftMembership } from './membership.js';
+import type { RolloutGate } from './rollout-gate.js';
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface ReconcileContext {
+  readonly kube: Kube;
+  readonly defaults: OperatorDefaults;
+  /** Membership client for a network (its admin token, if any). */
+  membership(namespace: string, network: string): Promise<RaftMembership>;
+  readonly rollout: RolloutGate;
+  readonly now: () => number;
+  readonly log: Logger;
+  /** Asks for a reconcile of another object (e.g. a node's network when the node changed). */
+  enqueue(kind: 'node' | 'network', namespace: string, name: string): void;
+  /** Ours-applied versions of owned objects, so unchanged objects are not applied again. */
+  readonly applied: AppliedVersions;
+  /** Objects the spec references (keys Secret, genesis ConfigMap) that are not ours to watch. */
+  readonly refs: ReferenceChecks;
+  /** Test hook: called between the steps of a reconcile (the kill-mid-reconcile test exits here). */
+  readonly onStep?: (step: string, key: string) => void;
+}
+
+interface Applied {
+  readonly hash: string;
+  readonly generation?: number;
+  readonly resourceVersion?: string;
+}
+
+/**
+ * Skips a server-side apply when the live object (from the cache) still carries the hash of
+ * what we would apply AND nobody changed it since our last apply (same generation, or the same
+ * resourceVersion for kinds without generation). After a restart the memory is empty, so every
+ * object is applied once again: level-triggered, just not wasteful in steady state.
+ */
+export class AppliedVersions {
+  private readonly m = new Map<string, Applied>();
+
+  async ensure(kube: Kube, type: ResourceType, desired: KubeObject): Promise<KubeObject> {
+    const ns = desired.metadata.namespace ?? '';
+    const key = `${type.plural}/${ns}/${desired.metadata.name}`;
+    const want = desired.metadata.annotations?.[SPEC_HASH_ANNOTATION];
+    if (want === undefined) throw new Error(`invariant: ${key} has no ${SPEC_HASH_ANNOTATION}`);
+    const live = kube.cached(type, ns, desired.metadata.name);
+    const rec = this.m.get(key);
+    if (
+      live !== undefined &&
+      rec !== undefined &&
+      rec.hash === want &&
+      live.metadata.annotations?.[SPEC_HASH_ANNOTATION] === want &&
+      (live.metadata.generation !== undefined ? live.metadata.generation === rec.generation : live.metadata.resourceVersion === rec.resourceVersion)
+    ) {
+      return live;
+    }
+    const out = await kube.apply(type, desired);
+    this.m.set(key, { hash: want, generation: out.metadata.generation, resourceVersion: out.metadata.resourceVersion });
+    return out;
+  }
+
+  forget(prefix: string): void {
+    for (const k of this.m.keys()) if (k.includes(prefix)) this.m.delete(k);
+  }
+}
+
+/**
+ * Existence of objects a LedgerNode references but the operator does not own (the control
+ * plane writes the keys Secret and genesis ConfigMap, possibly a moment after the LedgerNode).
+ * Once seen they are remembered: watching every Secret of the cluster to learn it would need
+ * far wider read access than the operator should have.
+ */
+export class ReferenceChecks {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly kube: Kube) {}
+
+  async exists(type: ResourceType, namespace: string, name: string): Promise<boolean> {
+    const key = `${type.plural}/${namespace}/${name}`;
+    if (this.seen.has(key) || this.kube.cached(type, namespace, name) !== undefined) return true;
+    const live = await this.kube.read(type, namespace, name);
+    if (live === null) return false;
+    this.seen.add(key);
+    return true;
+  }
+
+  forget(namespace: string, _node: string): void {
+    for (const k of this.seen) if (k.includes(`/${namespace}/`)) this.seen.delete(k);
+  }
+}
