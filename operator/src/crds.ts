@@ -135,10 +135,6 @@ const nodeSpec: Schema = {
     storage: {
       type: 'object',
       properties: { size: str(32, { pattern: QUANTITY, default: '10Gi' }), storageClassName: str(253) },
-      'x-kubernetes-validations': [
-        { rule: '!has(oldSelf.size) || (has(self.size) && self.size == oldSelf.size)', message: 'storage.size is immutable (the volume claim of a StatefulSet cannot change)' },
-        { rule: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)', message: 'storage.storageClassName is immutable' },
-      ],
     },
     resources: { type: 'object', properties: { requests: quantityMap, limits: quantityMap } },
     image: str(512, { minLength: 1 }),
@@ -148,6 +144,15 @@ const nodeSpec: Schema = {
     { rule: "self.kind != 'shared' || !has(self.tenant)", message: 'a shared node serves every tenant: spec.tenant must be empty' },
     { rule: '!has(self.peers) || self.peers.exists(p, p.id == self.nodeId)', message: 'spec.peers must include this node (id == spec.nodeId)' },
     { rule: "!has(oldSelf.tenant) || (has(self.tenant) && self.tenant == oldSelf.tenant)", message: 'spec.tenant is immutable once set' },
+    // On spec, not on storage: a rule on storage would not run when storage was absent before.
+    {
+      rule: "(has(self.storage) && has(self.storage.size) ? self.storage.size : '10Gi') == (has(oldSelf.storage) && has(oldSelf.storage.size) ? oldSelf.storage.size : '10Gi')",
+      message: 'spec.storage.size is immutable (the volume claim template of a StatefulSet cannot change)',
+    },
+    {
+      rule: "(has(self.storage) && has(self.storage.storageClassName) ? self.storage.storageClassName : '') == (has(oldSelf.storage) && has(oldSelf.storage.storageClassName) ? oldSelf.storage.storageClassName : '')",
+      message: 'spec.storage.storageClassName is immutable',
+    },
   ],
 };
 

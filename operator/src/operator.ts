@@ -31,7 +31,7 @@ export interface OperatorOptions {
   /** Called when this replica loses leadership (the CLI exits so a restart starts clean). */
   readonly onLostLeadership?: () => void;
   readonly log?: Logger;
-  readonly onStep?: (step: string, key: string) => void;
+  readonly onStep?: (step: string, key: string) => void | Promise<void>;
   readonly now?: () => number;
 }
 

@@ -5,12 +5,10 @@
  * bounded waits.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CRD_DIR = path.join(REPO_ROOT, 'helm/konsortium/crds');
@@ -38,11 +36,10 @@ export async function kubectl(args: readonly string[], input?: string): Promise<
 
 /** The chart's CRDs, applied server-side; resolves once both are Established. */
 export async function applyCrds(kc: KubeConfig): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
-  for (const f of readdirSync(CRD_DIR).filter((n) => n.endsWith('.yaml')).sort()) {
-    const crd = parse(readFileSync(path.join(CRD_DIR, f), 'utf8')) as KubernetesObject;
-    await api.patch(crd, undefined, undefined, 'konsortium-tests', true, PatchStrategy.ServerSideApply);
-  }
+  // kubectl, not client-node's object API: its typed serializer drops the x-kubernetes-* schema
+  // extensions (the CEL rules among them).
+  void kc;
+  await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=konsortium-tests', '-f', CRD_DIR]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/konsortiumnetworks.konsortium.dev', 'crd/ledgernodes.konsortium.dev']);
 }
 
@@ -59,4 +56,32 @@ export async function testNamespace(kc: KubeConfig, t: { teardown(fn: () => unkn
     await core.deleteNamespace({ name }).catch(() => undefined);
   });
   return name;
+}
+
+/** `kubectl get -o json` of one object; null when absent. */
+export async function getJson<T = Record<string, unknown>>(namespace: string, kind: string, name: string): Promise<T | null> {
+  try {
+    return JSON.parse(await kubectl(['-n', namespace, 'get', kind, name, '-o', 'json'])) as T;
+  } catch (err) {
+    if (String((err as { stderr?: string }).stderr ?? err).includes('NotFound')) return null;
+    throw err;
+  }
+}
+
+/** Names of the objects of `kind` in `namespace` (optionally by label selector). */
+export async function names(namespace: string, kind: string, selector?: string): Promise<string[]> {
+  const out = await kubectl(['-n', namespace, 'get', kind, '-o', 'name', ...(selector ? ['-l', selector] : [])]);
+  return out.split('\n').filter((l) => l !== '').map((l) => l.slice(l.indexOf('/') + 1)).sort();
+}
+
+/** Applies YAML/JSON manifests (server-side); resolves with kubectl's output, rejects with its message. */
+export async function apply(namespace: string, manifest: unknown): Promise<string> {
+  const docs = Array.isArray(manifest) ? manifest : [manifest];
+  return kubectl(['-n', namespace, 'apply', '--server-side', '--field-manager=konsortium-tests', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
+}
+
+/** The status of condition `type` of an object, or undefined. */
+export function conditionStatus(obj: unknown, type: string): string | undefined {
+  const conds = (obj as { status?: { conditions?: { type: string; status: string }[] } } | null)?.status?.conditions ?? [];
+  return conds.find((c) => c.type === type)?.status;
 }

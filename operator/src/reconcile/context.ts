@@ -29,7 +29,7 @@ export interface ReconcileContext {
   /** Objects the spec references (keys Secret, genesis ConfigMap) that are not ours to watch. */
   readonly refs: ReferenceChecks;
   /** Test hook: called between the steps of a reconcile (the kill-mid-reconcile test exits here). */
-  readonly onStep?: (step: string, key: string) => void;
+  readonly onStep?: (step: string, key: string) => void | Promise<void>;
 }
 
 interface Applied {

@@ -62,8 +62,9 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
   if (node.metadata.deletionTimestamp !== undefined) return finalize(ctx, node, network, settings, siblings);
 
   if (!(node.metadata.finalizers ?? []).includes(FINALIZER)) {
+    await ctx.onStep?.('before-finalizer', key);
     node = (await ctx.kube.setFinalizers(R.ledgerNode, node as unknown as KubeObject, [...(node.metadata.finalizers ?? []), FINALIZER])) as unknown as LedgerNode;
-    ctx.onStep?.('finalizer', key);
+    await ctx.onStep?.('finalizer', key);
   }
   const names = nodeNames(node);
   const conditions: ConditionInput[] = [];
@@ -80,7 +81,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
       ctx.log.info({ node: key, publicKey: made.publicKey }, 'generated node keys');
       status.publicKey = made.publicKey;
       status.sealKey = made.sealKey;
-      ctx.onStep?.('keys', key);
+      await ctx.onStep?.('keys', key);
     } else {
       status.publicKey = secret.metadata.annotations?.['konsortium.dev/public-key'];
       status.sealKey = secret.metadata.annotations?.['konsortium.dev/seal-key'];
@@ -99,7 +100,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
   // 5. Owned objects.
   await ctx.applied.ensure(ctx.kube, R.configMap, buildNodeConfigMap(node, settings));
   await ctx.applied.ensure(ctx.kube, R.service, buildNodeService(node));
-  ctx.onStep?.('service', key);
+  await ctx.onStep?.('service', key);
   const desired = buildStatefulSet(node, settings);
   const live = ctx.kube.cached(R.statefulSet, namespace, name);
   let waiting: string | null = null;
@@ -113,7 +114,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
     }
   }
   const sts = waiting === null ? await ctx.applied.ensure(ctx.kube, R.statefulSet, desired) : live;
-  ctx.onStep?.('statefulset', key);
+  await ctx.onStep?.('statefulset', key);
 
   const pod = ctx.kube.cached(R.pod, namespace, names.pod);
   const ready = podReady(pod) && statefulSetSettled(sts);
@@ -123,7 +124,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
 
   // 6. Raft membership.
   const member = settings.manageMembership ? await followMembership(ctx, node, settings, siblings, podReady(pod)) : null;
-  ctx.onStep?.('membership', key);
+  await ctx.onStep?.('membership', key);
 
   // 7. Status.
   const failure = podFailure(pod);
@@ -207,7 +208,7 @@ async function finalize(ctx: ReconcileContext, node: LedgerNode, network: Konsor
           ctx.log.info({ node: key, channel }, 'removed from Raft');
         }
       }
-      ctx.onStep?.('left-raft', key);
+      await ctx.onStep?.('left-raft', key);
       if (still) return { requeueAfterMs: 500 }; // check it took before letting the pod go
     } catch (err) {
       if (!(err instanceof MembershipError)) throw err;
