@@ -7,3 +7,6 @@ export { SKIP_RAFT_REMOVAL } from './reconcile/ledger-node.js';
 export { resolveNodeSettings, nodeAddress } from './builders/node-settings.js';
 export { buildStatefulSet } from './builders/statefulset.js';
 export { jsonLogger } from './cli/run.js';
+export { Informer } from './kube/informer.js';
+export { KubeRest, KubeApiError } from './kube/rest.js';
+export { R, pathOf } from './kube/resources.js';

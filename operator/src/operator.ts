@@ -5,7 +5,8 @@
  * informer has listed once: a reconcile on a half-filled cache would "re-create" what exists.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type KonsortiumNetwork, type KubeObject, LABEL, type LedgerNode } from './api-types.js';
+import { type KonsortiumNetwork, LABEL } from './api-types.js';
+import { EventRouter } from './event-routing.js';
 import { OPERATOR_NAME } from './builders/meta.js';
 import type { OperatorDefaults } from './builders/node-settings.js';
 import { Informer } from './kube/informer.js';
@@ -71,7 +72,11 @@ export function startOperator(o: OperatorOptions): Operator {
   async function runControllers(): Promise<void> {
     const mine = ++generation;
     const kube = new Kube(rest);
-    const enqueue = (kind: 'node' | 'network', ns: string, name: string): void => queue?.add(`${kind}|${ns}|${name}`);
+    const enqueue = (kind: 'node' | 'network', ns: string, name: string, delayMs?: number): void => {
+      const key = `${kind}|${ns}|${name}`;
+      if (delayMs === undefined) queue?.add(key);
+      else queue?.addAfter(key, delayMs);
+    };
     const ctx: ReconcileContext = {
       kube,
       defaults: o.defaults ?? {},
@@ -93,7 +98,7 @@ export function startOperator(o: OperatorOptions): Operator {
       },
     };
     const managed = `${LABEL.managedBy}=${OPERATOR_NAME}`;
-    const networkGenerations = new Map<string, number>();
+    const router = new EventRouter(kube, enqueue);
     informers = [];
     for (const ns of namespaces) {
       for (const type of [R.ledgerNode, R.network]) informers.push(new Informer(rest, type, { namespace: ns, onError: (err) => log.warn({ kind: type.kind, err: String(err) }, 'watch failed; retrying') }));
@@ -101,7 +106,7 @@ export function startOperator(o: OperatorOptions): Operator {
     }
     for (const i of informers) {
       kube.addInformer(i);
-      i.on((event, obj) => route(i.type, event, obj, kube, enqueue, networkGenerations));
+      i.on((event, obj) => router.route(i.type, event, obj));
       i.start();
     }
     await Promise.all(informers.map((i) => i.waitForSync()));
@@ -185,40 +190,4 @@ export function startOperator(o: OperatorOptions): Operator {
       rest.close();
     },
   };
-}
-
-/** Which reconcile an event of a watched object asks for. */
-function route(
-  type: ResourceType,
-  event: 'upsert' | 'delete',
-  obj: KubeObject,
-  kube: Kube,
-  enqueue: (kind: 'node' | 'network', ns: string, name: string) => void,
-  networkGenerations: Map<string, number>,
-): void {
-  const ns = obj.metadata.namespace ?? '';
-  if (type === R.ledgerNode) {
-    const n = obj as unknown as LedgerNode;
-    enqueue('node', ns, n.metadata.name);
-    enqueue('network', ns, n.spec.network);
-    return;
-  }
-  if (type === R.network) {
-    enqueue('network', ns, obj.metadata.name);
-    // A spec change (new generation) may change every node's settings; a status change does not.
-    const key = `${ns}/${obj.metadata.name}`;
-    const gen = obj.metadata.generation ?? 0;
-    if (event === 'delete') networkGenerations.delete(key);
-    if (event === 'upsert' && networkGenerations.get(key) !== gen) {
-      networkGenerations.set(key, gen);
-      for (const n of kube.cachedList(R.ledgerNode, ns)) if ((n as unknown as LedgerNode).spec.network === obj.metadata.name) enqueue('node', ns, n.metadata.name);
-    }
-    return;
-  }
-  const node = obj.metadata.labels?.[LABEL.ledgerNode];
-  if (node !== undefined) enqueue('node', ns, node);
-  else {
-    const network = obj.metadata.labels?.[LABEL.network];
-    if (network !== undefined) enqueue('network', ns, network);
-  }
 }

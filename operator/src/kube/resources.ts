@@ -16,6 +16,7 @@ export const R = {
   configMap: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
   secret: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' },
   pod: { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
+  namespace: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' },
   pdb: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget' },
   networkPolicy: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy' },
   lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
