@@ -43,7 +43,9 @@ SHARE_DIR="$CACHE_ROOT/share/kwok" # kwok Stage configs (node/pod/volume lifecyc
 [[ "$(cat "$SHARE_DIR/.version" 2>/dev/null)" == "$KWOK_VERSION" ]] || missing+=(kwok-stages)
 if [[ ${#missing[@]} -eq 0 ]]; then echo "$BIN_DIR"; exit 0; fi
 
-command -v go >/dev/null || { echo "tools.sh: go is required" >&2; exit 1; }
+# Go from its standard install location when it is not on PATH.
+command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"; }
+command -v go >/dev/null || { echo "tools.sh: go is required (https://go.dev/doc/install)" >&2; exit 1; }
 mkdir -p "$BIN_DIR"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/konsortium-k8s-build.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
