@@ -4,7 +4,7 @@
 # for the whole run (cluster.sh) in a temporary directory, runs the test files against it
 # (each test works in namespaces of its own), and stops exactly what it started.
 #
-#   scripts/k8s/test.sh [test files…]   default: operator, control-plane and helm k8s tests
+#   scripts/k8s/test.sh [test files…]   default: operator, control-plane, cross-package and helm k8s tests
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -26,7 +26,7 @@ export KUBECONFIG PATH
 export KONSORTIUM_K8S_DIR="$dir"
 
 if [ $# -eq 0 ]; then
-  set -- operator/test/k8s/*.test.ts control-plane/test/k8s/*.test.ts helm/test/*.test.ts
+  set -- operator/test/k8s/*.test.ts control-plane/test/k8s/*.test.ts test/k8s/*.test.ts helm/test/*.test.ts
 fi
 files=()
 for f in "$@"; do [ -e "$f" ] && files+=("$f"); done

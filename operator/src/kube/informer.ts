@@ -88,8 +88,16 @@ export class Informer {
   private async sleep(ms: number): Promise<void> {
     if (this.o.sleep) return this.o.sleep(ms);
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      // The listener goes with the timer: an outage of many retries must not pile them up.
+      const timer = setTimeout(() => {
+        this.abort.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 

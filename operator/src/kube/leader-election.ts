@@ -33,6 +33,8 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The tick in flight: stop() waits for it, so a renewal never lands after the release. */
+  private ticking: Promise<void> = Promise.resolve();
   private lastRenewMs = 0;
   private readonly durationMs: number;
   private readonly deadlineMs: number;
@@ -53,13 +55,14 @@ export class LeaderElector {
   }
 
   start(): void {
-    void this.tick();
+    this.ticking = this.tick();
   }
 
   /** Stops; a leader releases the lease. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
     if (!this.leading) return;
     this.leading = false;
     try {
@@ -74,13 +77,16 @@ export class LeaderElector {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), this.retryMs);
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick();
+    }, this.retryMs);
     this.timer.unref();
   }
 
   private async tick(): Promise<void> {
     try {
       const ok = await this.tryAcquireOrRenew();
+      if (this.stopped) return; // stop() releases the lease; no step-down callback for a clean stop
       const now = Date.now();
       if (ok) {
         this.lastRenewMs = now;
@@ -117,6 +123,7 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
+    if (this.stopped) return false;
     const now = Date.now();
     const seconds = Math.ceil(this.durationMs / 1000);
     const lease = await this.get();
