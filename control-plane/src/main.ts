@@ -1,60 +1,98 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the platform on embedded defaults (see platform/platform.ts). Flags:
- *   --data-dir DIR   where everything persists (default ./.konsortium, or $KONSORTIUM_DATA_DIR)
- *   --port N         the API port (default 8700, or $KONSORTIUM_PORT)
- *   --nodes N        genesis nodes of the local network (default 3)
+ * The control-plane API process. `npm start` runs it on embedded defaults (see
+ * platform/platform.ts): embedded PostgreSQL and redis-server in the data directory, local
+ * node processes, a 3-node network and a demo tenant, on 127.0.0.1:8700. The Helm chart runs
+ * it against an external PostgreSQL and Redis with the Kubernetes runtime, listening on
+ * 0.0.0.0, with no in-process worker (worker-main.ts) and no demo tenant. Flags and their
+ * environment variables: MAIN_USAGE in platform/options.ts (`--help`).
+ *
  * Ctrl-C (SIGINT) or SIGTERM stops everything cleanly; a second signal exits at once.
+ * Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage.
  */
-import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { RedisServerMissingError } from './infra/redis-server.js';
-import { startPlatform } from './platform/platform.js';
+import { MAIN_USAGE, type MainOptions, parseMainOptions, UsageError } from './platform/options.js';
+import type { Platform, PlatformOptions } from './platform/platform.js';
 
-const { values } = parseArgs({
-  options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, nodes: { type: 'string' }, 'log-level': { type: 'string' } },
-  strict: true,
-});
-const dataDir = path.resolve(values['data-dir'] ?? process.env.KONSORTIUM_DATA_DIR ?? '.konsortium');
-const port = Number(values.port ?? process.env.KONSORTIUM_PORT ?? 8700);
-const nodes = Number(values.nodes ?? 3);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(`--port must be 0..65535, got ${values.port}\n`);
+let o: MainOptions;
+try {
+  o = parseMainOptions(process.argv.slice(2), process.env);
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`konsortium: ${err.message}\n\nRun with --help for the flags.\n`);
   process.exit(2);
 }
-if (!Number.isInteger(nodes) || nodes < 1 || nodes > 7) {
-  process.stderr.write(`--nodes must be 1..7, got ${values.nodes}\n`);
-  process.exit(2);
+if (o.help) {
+  process.stdout.write(MAIN_USAGE);
+  process.exit(0);
 }
-const logger = pino({ level: values['log-level'] ?? process.env.LOG_LEVEL ?? 'info' });
+
+const logger = pino({ level: o.logLevel });
+
+/** What this start prints: where everything is, and the credentials it made (once). */
+async function banner(platform: Platform, startedMs: number): Promise<string> {
+  const nodes = (await platform.db.ledgerNode.findMany({ orderBy: { nodeId: 'asc' }, include: { network: { select: { name: true } } } })).map(
+    (n) => `    ${n.network.name} node ${n.nodeId} (${n.kind}, ${n.status}): ${n.httpUrl ?? '-'}`,
+  );
+  const c = platform.credentials;
+  const made = platform.credentialsCreated;
+  const creds: string[] = [];
+  if (made.admin) creds.push(`  Platform admin     ${c.admin.email} / ${c.admin.password}`);
+  if (made.demo && c.demo) creds.push(`  Demo tenant admin  ${c.demo.email} / ${c.demo.password}  (tenant ${c.demo.tenantId})`);
+  if (made.admin) {
+    creds.push('', `  Log in:  curl -s ${platform.url}/v1/auth/login -H 'content-type: application/json' -d '{"email":"${c.admin.email}","password":"${c.admin.password}"}'`);
+  }
+  return [
+    '',
+    `Konsortium is running (started in ${((Date.now() - startedMs) / 1000).toFixed(1)} s; data in ${o.dataDir})`,
+    '',
+    `  Control-plane API  ${platform.url}${platform.publicUrl === platform.url ? '' : `  (nodes use ${platform.publicUrl})`}`,
+    `  OpenAPI            ${platform.url}/openapi.json`,
+    `  JWKS               ${platform.url}/.well-known/jwks.json`,
+    `  Metrics / health   ${platform.url}/metrics  ${platform.url}/readyz`,
+    `  Node runtime       ${o.runtime.kind === 'kubernetes' ? `kubernetes (namespace ${(platform.runtime as { namespace?: string }).namespace ?? '?'})` : 'local processes'}`,
+    `  Provisioning       ${o.worker ? 'worker in this process' : 'no worker in this process (run worker-main)'}`,
+    '  Ledger nodes:',
+    ...(nodes.length > 0 ? nodes : ['    none']),
+    '',
+    ...(creds.length > 0
+      ? [...creds, '', `  (shown once; also in ${o.dataDir}/credentials.json, mode 0600)`]
+      : [c.admin.password === '' ? '  Credentials: the platform admin was made by another instance over this database (not shown here)' : `  Credentials: in ${o.dataDir}/credentials.json (shown on the first start only)`]),
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+// Loaded once the command line is good: usage errors and --help answer at once.
+const { RedisServerMissingError } = await import('./infra/redis-server.js');
+const { checkKubernetesAccess, kubernetesRuntime } = await import('./platform/kubernetes.js');
+const { startPlatform } = await import('./platform/platform.js');
 
 try {
   const started = Date.now();
-  const platform = await startPlatform({ dataDir, port, network: { name: 'consortium', nodes }, logger });
-  const c = platform.credentials;
-  const nodeUrls = (await platform.db.ledgerNode.findMany({ orderBy: { nodeId: 'asc' } })).map((n) => `    node ${n.nodeId} (${n.kind}, ${n.status}): ${n.httpUrl ?? '-'}`);
-  process.stdout.write(
-    [
-      '',
-      `Konsortium is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s; data in ${dataDir})`,
-      '',
-      `  Control-plane API  ${platform.url}`,
-      `  OpenAPI            ${platform.url}/openapi.json`,
-      `  JWKS               ${platform.url}/.well-known/jwks.json`,
-      `  Metrics / health   ${platform.url}/metrics  ${platform.url}/readyz`,
-      '  Ledger nodes:',
-      ...nodeUrls,
-      '',
-      `  Platform admin     ${c.admin.email} / ${c.admin.password}`,
-      ...(c.demo ? [`  Demo tenant admin  ${c.demo.email} / ${c.demo.password}  (tenant ${c.demo.tenantId})`] : []),
-      '',
-      `  Log in:  curl -s ${platform.url}/v1/auth/login -H 'content-type: application/json' -d '{"email":"${c.admin.email}","password":"${c.admin.password}"}'`,
-      '',
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  );
+  let runtime: PlatformOptions['runtime'];
+  if (o.runtime.kind === 'kubernetes') {
+    const k8s = kubernetesRuntime({ ...(o.runtime.namespace ? { namespace: o.runtime.namespace } : {}), ...(o.runtime.nodeImage ? { nodeImage: o.runtime.nodeImage } : {}) }, logger);
+    await checkKubernetesAccess(k8s.kubeConfig, k8s.namespace);
+    logger.info({ namespace: k8s.namespace, server: k8s.kubeConfig.getCurrentCluster()?.server }, 'Kubernetes node runtime');
+    runtime = k8s.make;
+  }
+  const platform = await startPlatform({
+    dataDir: o.dataDir,
+    host: o.host,
+    port: o.port,
+    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+    ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
+    ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+    ...(runtime ? { runtime } : {}),
+    // Pods are scheduled and images pulled before a Kubernetes network serves.
+    network: { name: 'consortium', nodes: o.nodes, create: o.network, ...(o.runtime.kind === 'kubernetes' ? { readyTimeoutMs: 600_000 } : {}) },
+    worker: o.worker,
+    demoTenant: o.demo,
+    logger,
+  });
+  process.stdout.write(await banner(platform, started));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(130);

@@ -3,8 +3,7 @@
  * LedgerNode apply body, the Secret and ConfigMap), the mapping of status conditions to a
  * NodeRunState, and the runtime's API calls against a recording fake.
  *
- * A test against a real kube-apiserver (and the operator reconciling these resources) comes
- * with the operator issue.
+ * The same runtime against a real kube-apiserver: test/k8s/runtime.test.ts (`npm run test:k8s`).
  */
 import t from 'tap';
 import {
@@ -15,6 +14,8 @@ import {
   type CustomObjectsClient,
   DEFAULT_STORAGE_SIZE,
   FIELD_MANAGER,
+  KubernetesApiError,
+  kubernetesApiError,
   KubernetesNodeRuntime,
   ledgerNodeAddresses,
   ledgerNodeLabels,
@@ -57,8 +58,10 @@ t.test('names and addresses', async (t) => {
   t.throws(() => ledgerNodeNames('Acme', 1), RangeError, 'upper case is no DNS label');
   t.throws(() => ledgerNodeNames('acme_1', 1), RangeError);
   t.throws(() => ledgerNodeNames('-acme', 1), RangeError);
-  t.throws(() => ledgerNodeNames('a'.repeat(46), 1), RangeError, 'the base name stays within 52 characters');
-  t.equal(ledgerNodeNames('a'.repeat(45), 1).base.length, 52, '45 + "-node-1" = 52 is fine');
+  t.throws(() => ledgerNodeNames('a'.repeat(41), 1), RangeError, 'the CRD takes network names of at most 40 characters');
+  t.equal(ledgerNodeNames('a'.repeat(40), 65535).base.length, 51, 'the longest base name stays within 52 characters');
+  t.throws(() => ledgerNodeNames('acme', 65536), RangeError, 'the CRD takes node ids up to 65535');
+  t.throws(() => ledgerNodeNames('acme-', 1), RangeError);
   t.throws(() => ledgerNodeNames('acme', 0), RangeError);
   t.throws(() => ledgerNodeNames('acme', 1.5), RangeError);
   t.throws(() => ledgerNodeAddresses('acme', 1, 'Bad_NS'), RangeError);
@@ -78,6 +81,8 @@ t.test('labels', async (t) => {
   t.equal(dedicated['konsortium.dev/kind'], 'dedicated');
   t.equal(dedicated['konsortium.dev/tenant'], 'bank-1');
   t.throws(() => ledgerNodeLabels('acme', 2, { kind: 'dedicated', tenant: 'no spaces' }), RangeError);
+  t.throws(() => ledgerNodeLabels('acme', 2, { kind: 'dedicated', tenant: 'bank.1' }), RangeError, 'the CRD refuses dots in a tenant');
+  t.throws(() => ledgerNodeLabels('acme', 2, { kind: 'dedicated', tenant: '-bank' }), RangeError, 'a label value starts with a letter or digit');
   t.throws(() => ledgerNodeLabels('acme', 2, { kind: 'other' as 'shared' }), RangeError);
 });
 
@@ -94,6 +99,7 @@ t.test('the LedgerNode apply body', async (t) => {
     nodeId: 2,
     kind: 'shared',
     role: 'voter',
+    join: false,
     channels: { configMapRef: { name: 'acme-node-2-genesis' }, names: ['consortium', 'payments'] },
     keysSecretRef: { name: 'acme-node-2-keys', key: 'keys.json' },
     peers: [
@@ -108,9 +114,10 @@ t.test('the LedgerNode apply body', async (t) => {
   t.same(cr, JSON.parse(JSON.stringify(cr)), 'plain JSON (what the apply PATCH sends)');
   t.equal(JSON.stringify(cr), JSON.stringify(buildLedgerNode(spec({ authJwksUrl: 'http://cp.konsortium.svc:3000/.well-known/jwks.json' }), { namespace: 'konsortium' })), 'deterministic');
 
-  const learner = buildLedgerNode(spec({ join: true }), { namespace: 'konsortium' });
-  t.equal(learner.spec.role, 'learner', 'a joining node is a learner');
-  t.notOk('authJwksUrl' in learner.spec, 'no JWKS: no field');
+  const joining = buildLedgerNode(spec({ join: true }), { namespace: 'konsortium' });
+  t.equal(joining.spec.role, 'voter', 'a joining node still ends up a voter (the operator adds it as a learner and promotes it)');
+  t.equal(joining.spec.join, true, 'join: not in the genesis');
+  t.notOk('authJwksUrl' in joining.spec, 'no JWKS: no field');
 
   const dedicated = buildLedgerNode(spec(), {
     namespace: 'konsortium',
@@ -124,8 +131,31 @@ t.test('the LedgerNode apply body', async (t) => {
   t.equal(dedicated.metadata.labels['konsortium.dev/tenant'], 'bank-1');
 
   t.throws(() => buildLedgerNode(spec({ channels: [{ channel: 'Bad Name' }] }), { namespace: 'konsortium' }), RangeError);
+  t.throws(() => buildLedgerNode(spec({ channels: [] }), { namespace: 'konsortium' }), /1\.\.64 channels/, 'the CRD wants at least one channel');
   t.throws(() => buildLedgerNode(spec({ channels: [{ channel: 'x' }, { channel: 'x' }] }), { namespace: 'konsortium' }), RangeError, 'duplicate channel');
   t.throws(() => buildLedgerNode(spec(), { namespace: 'Bad' }), RangeError);
+});
+
+t.test('the builder refuses what the CRD would refuse', async (t) => {
+  const ns = { namespace: 'konsortium' };
+  const build = (over: Partial<NodeSpec>, profile?: Parameters<typeof buildLedgerNode>[1]['profile']) => () => buildLedgerNode(spec(over), { ...ns, ...(profile ? { profile } : {}) });
+  t.throws(build({}, { kind: 'dedicated' }), /a dedicated node names its tenant/);
+  t.throws(build({}, { kind: 'shared', tenant: 'bank-1' }), /a shared node serves every tenant/);
+  t.throws(build({}, { kind: 'shared', storageSize: '10 GB' }), /storageSize must be a quantity/);
+  t.throws(build({}, { kind: 'shared', storageClassName: '' }), /storageClassName/);
+  t.throws(build({}, { kind: 'shared', resources: { limits: { cpu: 'lots' } } }), /resources\.limits\.cpu/);
+  t.throws(build({}, { kind: 'shared', image: '' }), /image/);
+  t.doesNotThrow(build({}, { kind: 'shared', storageSize: '1.5Gi', resources: { requests: { cpu: '250m', memory: '512Mi' } } }));
+
+  t.throws(build({ peers: [{ id: 1, raftAddr: 'a:7000', httpAddr: 'a:8080' }] }), /the peers must include the node itself/);
+  t.throws(build({ peers: [{ id: 2, raftAddr: 'http://b:7000', httpAddr: 'b:8080' }] }), /peer 2 raftAddr must be host:port/);
+  t.throws(build({ peers: [{ id: 2, raftAddr: 'b:7000', httpAddr: 'b' }] }), /peer 2 httpAddr must be host:port/);
+  t.throws(build({ peers: [{ id: 2, raftAddr: 'b:70000', httpAddr: 'b:8080' }] }), /host:port/, 'a port above 65535');
+  t.throws(build({ peers: [{ id: 2, raftAddr: 'b:7000', httpAddr: 'b:8080' }, { id: 70000, raftAddr: 'x:7000', httpAddr: 'x:8080' }] }), /at most 65535/);
+  const alone = buildLedgerNode(spec({ peers: [] }), ns);
+  t.notOk('peers' in alone.spec, 'no address book: the field is left out (the operator computes it)');
+  t.same(buildLedgerNode(spec({ peers: [{ id: 2, raftAddr: '10.0.0.2:7000', httpAddr: '10.0.0.2:8080' }] }), ns).spec.peers, [{ id: 2, raftAddr: '10.0.0.2:7000', httpAddr: '10.0.0.2:8080' }]);
+  t.throws(build({ authJwksUrl: `http://x/${'a'.repeat(2048)}` }), /2048/);
 });
 
 t.test('keys live in the Secret only, base64; genesis documents in the ConfigMap', async (t) => {
@@ -239,7 +269,12 @@ async function contentTypeOf(options: unknown): Promise<string | undefined> {
 t.test('KubernetesNodeRuntime: server-side apply of the three objects, status, removal', async (t) => {
   t.equal(await contentTypeOf(serverSideApplyOptions()), 'application/apply-patch+yaml');
   const fake = fakeClients({ status: { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] } } });
-  const rt = new KubernetesNodeRuntime({ namespace: 'konsortium', clients: fake, profile: (network, id) => ({ kind: id === 2 ? 'dedicated' : 'shared', tenant: `${network}-t` }) });
+  const rt = new KubernetesNodeRuntime({
+    namespace: 'konsortium',
+    clients: fake,
+    // A lookup (the platform asks its database): the tenant of a dedicated node.
+    profile: async (network, id) => (id === 2 ? { kind: 'dedicated', tenant: `${network}-t` } : { kind: 'shared' }),
+  });
   t.equal(rt.kind, 'kubernetes');
   const addr = await rt.ensureNode(spec({ join: true }));
   t.same(addr, await rt.addresses('acme', 2));
@@ -252,7 +287,7 @@ t.test('KubernetesNodeRuntime: server-side apply of the three objects, status, r
   }
   const [cr, secret, cm] = fake.calls;
   t.match(cr!.param, { group: 'konsortium.dev', version: 'v1alpha1', plural: 'ledgernodes', namespace: 'konsortium', name: 'acme-node-2' });
-  t.match(cr!.param['body'], { spec: { role: 'learner', kind: 'dedicated', tenant: 'acme-t' } });
+  t.match(cr!.param['body'], { spec: { role: 'voter', join: true, kind: 'dedicated', tenant: 'acme-t' } });
   t.match(secret!.param, { name: 'acme-node-2-keys', namespace: 'konsortium' });
   t.match(secret!.param['body'], { metadata: { ownerReferences: [{ uid: 'uid-42', name: 'acme-node-2' }] } });
   t.match(cm!.param, { name: 'acme-node-2-genesis', namespace: 'konsortium' });
@@ -273,4 +308,45 @@ t.test('KubernetesNodeRuntime: server-side apply of the three objects, status, r
   t.same(await rt2.status('acme', 2), { state: 'absent', restarts: 0 }, '404: absent');
   await t.resolves(rt2.removeNode('acme', 2), 'removing what is not there is a no-op');
   t.throws(() => new KubernetesNodeRuntime({ namespace: 'Not A Namespace', clients: empty }), RangeError);
+});
+
+t.test('API errors: the server\'s status and message, naming the object', async (t) => {
+  const invalid = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: 'LedgerNode.konsortium.dev "acme-node-2" is invalid: spec.join: Invalid value: "boolean": join is immutable',
+    reason: 'Invalid',
+    code: 422,
+  };
+  const apiException = (code: number, body: unknown): Error => Object.assign(new Error(`HTTP-Code: ${code}\nMessage: Unknown API Status Code!\nBody: ${JSON.stringify(body)}\nHeaders: {"audit-id":"x"}`), { code, body });
+  const fake = fakeClients();
+  fake.customObjects.patchNamespacedCustomObject = async () => {
+    throw apiException(422, JSON.stringify(invalid));
+  };
+  const rt = new KubernetesNodeRuntime({ namespace: 'konsortium', clients: fake });
+  const err = await rt.ensureNode(spec()).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof KubernetesApiError, 'a KubernetesApiError');
+  t.match(err, { status: 422, reason: 'Invalid', serverMessage: invalid.message, code: 'KUBERNETES_API_ERROR' });
+  t.equal((err as Error).message, `LedgerNode konsortium/acme-node-2: the API server refused the apply (422 Invalid): ${invalid.message}`);
+  t.notOk(fake.calls.some((c) => c.method === 'patchSecret'), 'nothing applied after the refusal');
+
+  fake.core.patchNamespacedSecret = async () => {
+    throw apiException(403, { kind: 'Status', reason: 'Forbidden', message: 'secrets "acme-node-2-keys" is forbidden: no RBAC' });
+  };
+  fake.customObjects.patchNamespacedCustomObject = async () => ({ metadata: { uid: 'u' } });
+  await t.rejects(rt.ensureNode(spec()), { status: 403, message: 'Secret konsortium/acme-node-2-keys: the API server refused the apply (403 Forbidden): secrets "acme-node-2-keys" is forbidden: no RBAC' });
+
+  fake.customObjects.getNamespacedCustomObject = async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+  };
+  await t.rejects(rt.status('acme', 2), { status: 0, message: 'LedgerNode konsortium/acme-node-2: the API server did not answer the read (connect ECONNREFUSED 127.0.0.1:6443)' });
+  fake.core.deleteNamespacedConfigMap = async () => {
+    throw apiException(500, 'etcd is down');
+  };
+  await t.rejects(rt.removeNode('acme', 2), { status: 500, message: 'ConfigMap konsortium/acme-node-2-genesis: the API server refused the delete (500): etcd is down' });
+  t.equal(kubernetesApiError(err, 'x', 'y'), err, 'not wrapped twice');
 });

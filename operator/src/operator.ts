@@ -15,7 +15,7 @@ import { LeaderElector } from './kube/leader-election.js';
 import { R, type ResourceType } from './kube/resources.js';
 import { KubeRest } from './kube/rest.js';
 import { WorkQueue } from './kube/work-queue.js';
-import { AppliedVersions, type Logger, type ReconcileContext, ReferenceChecks, silentLogger } from './reconcile/context.js';
+import { AppliedVersions, type Logger, type ReconcileContext, ReferenceChecks, silentLogger, StatusWriter } from './reconcile/context.js';
 import { reconcileLedgerNode } from './reconcile/ledger-node.js';
 import { RaftMembership } from './reconcile/membership.js';
 import { reconcileNetwork } from './reconcile/network.js';
@@ -40,6 +40,8 @@ export interface OperatorStats {
   readonly reconciles: number;
   readonly failures: number;
   readonly apiRequests: number;
+  /** API requests by method and resource, e.g. "PATCH statefulsets". */
+  readonly apiRequestsByKind: Readonly<Record<string, number>>;
   readonly queueDepth: number;
   readonly leader: boolean;
   readonly synced: boolean;
@@ -86,6 +88,7 @@ export function startOperator(o: OperatorOptions): Operator {
       enqueue,
       applied: new AppliedVersions(),
       refs: new ReferenceChecks(kube),
+      status: new StatusWriter(kube),
       onStep: o.onStep,
       membership: async (ns, network) => {
         const key = `${ns}/${network}`;
@@ -180,6 +183,7 @@ export function startOperator(o: OperatorOptions): Operator {
       reconciles: queue?.stats.reconciles ?? 0,
       failures: queue?.stats.failures ?? 0,
       apiRequests: rest.requests,
+      apiRequestsByKind: Object.fromEntries(rest.byKind),
       queueDepth: queue?.depth ?? 0,
       leader,
       synced,

@@ -143,6 +143,11 @@ async function operatorRun(kc: KubeConfig, rest: KubeRest): Promise<{ seconds: n
   const after = op.stats();
   await nodes.stop();
   await op.stop();
+  const kinds = Object.entries(after.apiRequestsByKind)
+    .map(([k, v]) => [k, v - (before.apiRequestsByKind[k] ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .sort((x, y) => y[1] - x[1]);
+  log(`operator API requests by kind: ${kinds.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return { seconds, reconcilesPerS: (after.reconciles - before.reconciles) / seconds, requests: after.apiRequests - before.apiRequests };
 }
 

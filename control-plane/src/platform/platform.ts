@@ -3,6 +3,10 @@
  * Redis (Debian's redis-server), the control-plane API, the provisioning worker, and a local
  * ledger network of node processes. Everything lives in one data directory, so a restart
  * resumes it. `close()` stops in reverse order, finishing requests and jobs in flight.
+ *
+ * In a deployment the same function runs the API alone: an external PostgreSQL and Redis,
+ * the Kubernetes runtime, `publicUrl` for the nodes, no in-process worker (`worker-main.ts`),
+ * and no demo tenant (see main.ts).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -38,9 +42,15 @@ export interface PlatformOptions {
   readonly databaseUrl?: string;
   /** An external Redis; default redis-server with its data in dataDir/redis. */
   readonly redisUrl?: string;
-  /** The shared network to create on first start (null: none). */
-  readonly network?: { readonly name: string; readonly nodes: number } | null;
-  readonly runtime?: NodeRuntime;
+  /**
+   * The shared network: created on first start (unless `create: false`) and resumed on later
+   * starts; null: none at all. `readyTimeoutMs`: how long it may take to serve (default 60 s).
+   */
+  readonly network?: { readonly name: string; readonly nodes: number; readonly create?: boolean; readonly readyTimeoutMs?: number } | null;
+  /** Where nodes run (default: local processes in dataDir/nodes); a function is given the platform's database. */
+  readonly runtime?: NodeRuntime | ((deps: { db: PrismaClient }) => NodeRuntime);
+  /** The URL the nodes reach this API at (they fetch its JWKS); default the listen URL. */
+  readonly publicUrl?: string;
   /** Extra flags for local node processes (tests: --no-fsync). */
   readonly nodeExtraArgs?: readonly string[];
   readonly adminEmail?: string;
@@ -61,10 +71,16 @@ export interface PlatformOptions {
 }
 
 export interface Platform {
+  /** Where the API listens (a wildcard host shown as loopback). */
   readonly url: string;
+  /** The URL given to the nodes (`publicUrl`, else `url`). */
+  readonly publicUrl: string;
   readonly app: ApiApp;
   readonly db: PrismaClient;
+  /** The first platform admin (and demo tenant); the admin's password is '' when this data directory did not make it. */
   readonly credentials: Credentials;
+  /** What this start made, so is to be shown (once): the admin, the demo tenant. */
+  readonly credentialsCreated: { readonly admin: boolean; readonly demo: boolean };
   readonly network: NetworkHandle | null;
   readonly runtime: NodeRuntime;
   readonly queue: ProvisioningQueue;
@@ -75,6 +91,13 @@ export interface Platform {
   /** Starts an in-process provisioning worker (when started with `worker: false`). */
   startWorker(): void;
   close(): Promise<void>;
+}
+
+/** A listen host as a URL's host: a wildcard is reached over loopback; IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 export async function startPlatform(o: PlatformOptions): Promise<Platform> {
@@ -134,14 +157,26 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const apiKeys = new ApiKeyService({ repo: hotApiKeyRepo(db, reads) });
     const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, cfa, integrity, defaultNetwork: o.network?.name ?? 'consortium' });
     stops.push(() => app.close());
-    await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8700 });
+    const host = o.host ?? '127.0.0.1';
+    await app.listen({ host, port: o.port ?? 8700 });
     const addr = app.server.address();
-    const url = typeof addr === 'object' && addr !== null ? `http://${o.host ?? '127.0.0.1'}:${addr.port}` : String(addr);
+    const url = typeof addr === 'object' && addr !== null ? `http://${urlHost(host)}:${addr.port}` : String(addr);
+    const publicUrl = o.publicUrl ?? url;
 
-    const runtime = o.runtime ?? new LocalNodeRuntime({ baseDir: path.join(o.dataDir, 'nodes'), ...(o.nodeExtraArgs ? { extraArgs: o.nodeExtraArgs } : {}) });
+    const runtime =
+      o.runtime === undefined
+        ? new LocalNodeRuntime({ baseDir: path.join(o.dataDir, 'nodes'), ...(o.nodeExtraArgs ? { extraArgs: o.nodeExtraArgs } : {}) })
+        : typeof o.runtime === 'function'
+          ? o.runtime({ db })
+          : o.runtime;
     stops.push(() => runtime.close());
-    const netDeps: NetworkDeps = networkDeps({ db, vault, runtime, tokens, apiUrl: url });
-    const network = o.network === null ? null : await ensureNetwork(netDeps, { name: o.network?.name ?? 'consortium', nodes: o.network?.nodes ?? 3 });
+    const netDeps: NetworkDeps = networkDeps({ db, vault, runtime, tokens, apiUrl: publicUrl });
+    const networkName = o.network?.name ?? 'consortium';
+    const wantNetwork = o.network !== null && (o.network?.create !== false || (await db.network.findUnique({ where: { name: networkName }, select: { id: true } })) !== null);
+    if (o.network !== null && !wantNetwork) log.info({ network: networkName }, 'no network yet, and creating one is off');
+    const network = !wantNetwork
+      ? null
+      : await ensureNetwork(netDeps, { name: networkName, nodes: o.network?.nodes ?? 3, ...(o.network?.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: o.network.readyTimeoutMs }) });
     if (network !== null) {
       log.info({ network: network.network.name, channels: network.channels.map((c) => c.name) }, 'ledger network running');
       const services = await startLedgerServices({ db, vault, network, nodeToken: netDeps.nodeToken!, logger: log, ...(o.auditIntervalMs === undefined ? {} : { auditIntervalMs: o.auditIntervalMs }) });
@@ -159,8 +194,25 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const requeued = await queue.requeueUnfinished(db);
     if (requeued > 0) log.info({ requeued }, 'resumed unfinished provisioning operations');
 
-    const credentials = await bootstrap(db, app, path.join(o.dataDir, 'credentials.json'), { adminEmail: o.adminEmail ?? 'admin@konsortium.local', demoTenant: o.demoTenant ?? true });
-    return { url, app, db, credentials, network, runtime, queue, tokens, redisUrl, databaseUrl, dataDir: o.dataDir, startWorker, close: closeAll };
+    const boot = await bootstrap(db, app, path.join(o.dataDir, 'credentials.json'), { adminEmail: o.adminEmail ?? 'admin@konsortium.local', demoTenant: o.demoTenant ?? true });
+    if (boot.credentials.admin.password === '') log.info({ admin: boot.credentials.admin.email }, 'the platform admin exists already (made by another instance or an earlier data directory): no credentials to show');
+    return {
+      url,
+      publicUrl,
+      app,
+      db,
+      credentials: boot.credentials,
+      credentialsCreated: boot.created,
+      network,
+      runtime,
+      queue,
+      tokens,
+      redisUrl,
+      databaseUrl,
+      dataDir: o.dataDir,
+      startWorker,
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,8 +1,13 @@
 /**
  * A provisioning worker on its own, beside (or instead of) the platform's in-process one: it
  * opens what the platform opened (the database, the master key and signing key from the data
- * directory, the local runtime over the same node directories) and takes jobs from the same
- * queue. Used to scale provisioning out, and by the test that kills a worker mid-job.
+ * directory, the local runtime over the same node directories, or the Kubernetes runtime) and
+ * takes jobs from the same queue. Used to scale provisioning out (`worker-main.ts` in a
+ * deployment), and by the test that kills a worker mid-job.
+ *
+ * The worker never makes keys: the master key and the access-token signing key
+ * (`jwt-signing-key.sealed`, which the API makes on its first start) must be there, or the
+ * tokens it mints for the nodes would not verify against the API's JWKS.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +53,8 @@ export interface WorkerProcessOptions {
   readonly lockDurationMs?: number;
   readonly catchUpTimeoutMs?: number;
   readonly beforeStep?: (operationId: string, step: string) => void | Promise<void>;
+  /** Where nodes run (default: the local runtime over dataDir/nodes); a function is given the worker's database. */
+  readonly runtime?: NodeRuntime | ((deps: { db: PrismaClient }) => NodeRuntime);
 }
 
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ close(): Promise<void> }> {
@@ -55,10 +62,25 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ clo
   if (!existsSync(keyFile) && (process.env.KONSORTIUM_MASTER_KEY ?? '') === '' && (process.env.KONSORTIUM_MASTER_KEY_FILE ?? '') === '') {
     throw new Error(`no master key: ${keyFile} is missing and KONSORTIUM_MASTER_KEY(_FILE) is not set; a worker never makes one`);
   }
+  const signingKeyFile = path.join(o.dataDir, 'jwt-signing-key.sealed');
+  if (!existsSync(signingKeyFile)) {
+    throw new Error(`no access-token signing key: ${signingKeyFile} is missing; the API makes it on its first start, and a worker shares the API's data directory (it never makes one: its tokens would not verify against the API's JWKS)`);
+  }
   const vault = masterVault(loadMasterKey(keyFile).key);
-  const tokens = new TokenService({ keys: await loadKeyRing(path.join(o.dataDir, 'jwt-signing-key.sealed'), vault) });
+  const tokens = new TokenService({ keys: await loadKeyRing(signingKeyFile, vault) });
   const db = createPrisma(o.databaseUrl);
-  const runtime = new LocalNodeRuntime({ baseDir: path.join(o.dataDir, 'nodes'), ...(o.nodeExtraArgs ? { extraArgs: o.nodeExtraArgs } : {}) });
+  let runtime: NodeRuntime;
+  try {
+    runtime =
+      o.runtime === undefined
+        ? new LocalNodeRuntime({ baseDir: path.join(o.dataDir, 'nodes'), ...(o.nodeExtraArgs ? { extraArgs: o.nodeExtraArgs } : {}) })
+        : typeof o.runtime === 'function'
+          ? o.runtime({ db })
+          : o.runtime;
+  } catch (err) {
+    await db.$disconnect();
+    throw err;
+  }
   const runner = new OperationRunner({
     ...networkDeps({ db, vault, runtime, tokens, apiUrl: o.apiUrl }),
     catchUpTimeoutMs: o.catchUpTimeoutMs ?? 120_000,

@@ -4,4 +4,4 @@ export * from './runtime-logger.js';
 export { checkNetwork, checkNodeId, checkSpec, channelNames } from './spec-checks.js';
 export { LocalNodeRuntime, defaultNodeMainJs, type LocalNodeFile, type LocalNodeRuntimeOptions, type LocalRestartBackoff } from './local-runtime.js';
 export * from './kubernetes-objects.js';
-export { KubernetesNodeRuntime, serverSideApplyOptions, type CoreClient, type CustomObjectsClient, type KubernetesNodeRuntimeOptions } from './kubernetes-runtime.js';
+export { KubernetesApiError, KubernetesNodeRuntime, kubernetesApiError, serverSideApplyOptions, type CoreClient, type CustomObjectsClient, type KubernetesNodeRuntimeOptions } from './kubernetes-runtime.js';

@@ -12,12 +12,14 @@
  *     Raft address                   <base>-0.<base>.<ns>.svc:7000
  *     HTTP address                   <base>-0.<base>.<ns>.svc:8080   (http://… as the URL)
  *
- * `<base>` is a DNS-1123 label of at most 52 characters (so the pod name and the StatefulSet's
- * `controller-revision-hash` label stay within 63): the network name must be lower-case
- * letters, digits and '-'. With `clusterDomain` the names end in `.svc.<clusterDomain>`.
+ * The network name is a DNS-1123 label of at most 40 characters and the node id is 1..65535
+ * (the CRD's limits), so `<base>` stays within 52 characters and the pod name and the
+ * StatefulSet's `controller-revision-hash` label within 63. With `clusterDomain` the names
+ * end in `.svc.<clusterDomain>`.
  *
  * The LedgerNode resource (group `konsortium.dev`, version `v1alpha1`, plural `ledgernodes`,
- * namespaced), as the control plane applies it:
+ * namespaced; its schema and CEL rules: the operator's CRD, helm/konsortium/crds), as the
+ * control plane applies it:
  *
  *     apiVersion: konsortium.dev/v1alpha1
  *     kind: LedgerNode
@@ -37,22 +39,34 @@
  *       network: <network>                           # also the node's --cluster-id
  *       nodeId: <id>
  *       kind: shared | dedicated                     # placement: shared pool or a tenant's own
- *       tenant: <tenant>                             # optional
- *       role: voter | learner                        # learner: start empty, join (NodeSpec.join)
+ *       tenant: <tenant>                             # dedicated nodes only (the CRD requires it
+ *                                                    # there and refuses it on a shared node)
+ *       role: voter                                  # the Raft role to end up with: always voter
+ *       join: true | false                           # NodeSpec.join: not in the channels' genesis,
+ *                                                    # start empty and be added to Raft (as a
+ *                                                    # learner first, then promoted); immutable
  *       channels:
  *         configMapRef: {name: <base>-genesis}
- *         names: [<channel>, …]                      # key <channel>.genesis.json each
- *       keysSecretRef: {name: <base>-keys, key: keys.json}
- *       peers: [{id, raftAddr, httpAddr}, …]         # the address book, this node included
+ *         names: [<channel>, …]                      # 1..64; key <channel>.genesis.json each
+ *       keysSecretRef: {name: <base>-keys, key: keys.json}   # the control plane makes the keys
+ *       peers: [{id, raftAddr, httpAddr}, …]         # the address book, this node included, by
+ *                                                    # id; host:port each; omitted when empty
+ *                                                    # (the operator then computes it)
  *       authJwksUrl: https://…                       # optional: the node checks bearer JWTs
- *       storage: {size: 10Gi, storageClassName: …}   # the data PVC; size defaults to 10Gi
+ *       storage: {size: 10Gi, storageClassName: …}   # the data PVC; size defaults to 10Gi; immutable
  *       resources: {requests: {…}, limits: {…}}      # optional, the container's
  *       image: <image>                               # optional, else the operator's default
  *     status:                                        # written by the operator only
  *       observedGeneration: <n>
+ *       raftRole: voter | learner | none
  *       restarts: <n>                                # container restarts of the node's pod
  *       conditions:                                  # Ready, Progressing, Degraded
  *         - {type, status: "True"|"False"|"Unknown", reason, message, lastTransitionTime, observedGeneration}
+ *
+ * The builders refuse (RangeError) what the CRD's schema would refuse, so a bad spec fails
+ * before any API call; what only the API server can judge (the CRD's transition rules: network,
+ * nodeId, join, tenant and storage are immutable) comes back from it as a
+ * `KubernetesApiError` carrying its message (kubernetes-runtime.ts).
  *
  * Secrets never go into the resource or the ConfigMap: the keys live only in the Secret,
  * which the resource references by name. The Secret and ConfigMap carry an ownerReference to
@@ -131,9 +145,10 @@ export interface LedgerNodeSpecBody {
   readonly kind: LedgerNodeKind;
   readonly tenant?: string;
   readonly role: LedgerNodeRole;
+  readonly join: boolean;
   readonly channels: { readonly configMapRef: { readonly name: string }; readonly names: readonly string[] };
   readonly keysSecretRef: { readonly name: string; readonly key: string };
-  readonly peers: readonly { readonly id: number; readonly raftAddr: string; readonly httpAddr: string }[];
+  readonly peers?: readonly { readonly id: number; readonly raftAddr: string; readonly httpAddr: string }[];
   readonly authJwksUrl?: string;
   readonly storage: { readonly size: string; readonly storageClassName?: string };
   readonly resources?: ResourceRequirements;
@@ -164,16 +179,26 @@ export interface ConfigMapObject {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const MAX_BASE = 52;
+/** The CRD's `spec.tenant` pattern that is also a label value (those start and end alphanumeric). */
+const TENANT = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+/** The CRD's host:port pattern of peer addresses. */
+const HOST_PORT = /^[A-Za-z0-9.-]{1,253}:([0-9]{1,5})$/;
+/** The CRD's resource quantity pattern (storage size, requests, limits). */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/;
+/** The CRD's limits. */
+export const MAX_NETWORK_NAME = 40;
+export const MAX_NODE_ID = 65_535;
+const MAX_CHANNELS = 64;
+const MAX_PEERS = 1000;
 
 /** The object names of node `nodeId` of `network` (RangeError when they would be invalid). */
 export function ledgerNodeNames(network: string, nodeId: number): LedgerNodeNames {
   checkNodeId(nodeId);
-  const base = `${network}-node-${nodeId}`;
-  if (typeof network !== 'string' || !DNS_LABEL.test(network) || base.length > MAX_BASE) {
-    throw new RangeError(`network ${JSON.stringify(network)}: on Kubernetes a network name must be lower-case letters, digits and '-' (and "<network>-node-<id>" at most ${MAX_BASE} characters)`);
+  if (nodeId > MAX_NODE_ID) throw new RangeError(`nodeId must be at most ${MAX_NODE_ID} on Kubernetes, got ${nodeId}`);
+  if (typeof network !== 'string' || !DNS_LABEL.test(network) || network.length > MAX_NETWORK_NAME) {
+    throw new RangeError(`network ${JSON.stringify(network)}: on Kubernetes a network name must be 1-${MAX_NETWORK_NAME} lower-case letters, digits and '-', starting and ending with a letter or digit`);
   }
+  const base = `${network}-node-${nodeId}`;
   return { base, pod: `${base}-0`, secret: `${base}-keys`, configMap: `${base}-genesis` };
 }
 
@@ -192,11 +217,46 @@ export function checkNamespace(namespace: string): void {
   }
 }
 
-function checkProfile(p: LedgerNodeProfile): void {
+function checkQuantity(what: string, q: unknown, maxLength: number): void {
+  if (typeof q !== 'string' || q.length > maxLength || !QUANTITY.test(q)) throw new RangeError(`${what} must be a quantity such as 10Gi or 500m, got ${JSON.stringify(q)}`);
+}
+
+/** What the CRD requires of the profile's fields (RangeError naming the field). */
+export function checkProfile(p: LedgerNodeProfile): void {
   if (p.kind !== 'shared' && p.kind !== 'dedicated') throw new RangeError(`profile kind must be shared or dedicated, got ${JSON.stringify(p.kind)}`);
-  if (p.tenant !== undefined && (p.tenant === '' || p.tenant.length > 63 || !LABEL_VALUE.test(p.tenant))) {
-    throw new RangeError(`tenant must be a valid label value (1-63 of [A-Za-z0-9._-]), got ${JSON.stringify(p.tenant)}`);
+  if (p.tenant !== undefined && (typeof p.tenant !== 'string' || !TENANT.test(p.tenant))) {
+    throw new RangeError(`tenant must be 1-63 of [A-Za-z0-9_-], starting and ending with a letter or digit, got ${JSON.stringify(p.tenant)}`);
   }
+  if (p.kind === 'dedicated' && p.tenant === undefined) throw new RangeError('a dedicated node names its tenant (profile.tenant)');
+  if (p.kind === 'shared' && p.tenant !== undefined) throw new RangeError('a shared node serves every tenant: profile.tenant must be unset');
+  if (p.storageSize !== undefined) checkQuantity('storageSize', p.storageSize, 32);
+  if (p.storageClassName !== undefined && (typeof p.storageClassName !== 'string' || p.storageClassName === '' || p.storageClassName.length > 253)) {
+    throw new RangeError(`storageClassName must be 1-253 characters, got ${JSON.stringify(p.storageClassName)}`);
+  }
+  for (const which of ['requests', 'limits'] as const) {
+    const m = p.resources?.[which];
+    if (m === undefined) continue;
+    if (Object.keys(m).length > 16) throw new RangeError(`resources.${which}: at most 16 entries`);
+    for (const [k, v] of Object.entries(m)) checkQuantity(`resources.${which}.${k}`, v, 64);
+  }
+  if (p.image !== undefined && (typeof p.image !== 'string' || p.image === '' || p.image.length > 512 || /\s/.test(p.image))) {
+    throw new RangeError(`image must be 1-512 characters without spaces, got ${JSON.stringify(p.image)}`);
+  }
+}
+
+/** The address book as the CRD takes it: by id, this node included, host:port addresses. */
+function peersOf(spec: NodeSpec): { id: number; raftAddr: string; httpAddr: string }[] {
+  if (spec.peers.length > MAX_PEERS) throw new RangeError(`node ${spec.nodeId}: at most ${MAX_PEERS} peers`);
+  const peers = [...spec.peers].sort((a, b) => a.id - b.id).map((p) => ({ id: p.id, raftAddr: p.raftAddr, httpAddr: p.httpAddr }));
+  for (const p of peers) {
+    if (p.id > MAX_NODE_ID) throw new RangeError(`node ${spec.nodeId}: peer id must be at most ${MAX_NODE_ID}, got ${p.id}`);
+    for (const [field, addr] of [['raftAddr', p.raftAddr], ['httpAddr', p.httpAddr]] as const) {
+      const m = typeof addr === 'string' ? HOST_PORT.exec(addr) : null;
+      if (m === null || Number(m[1]) > 65_535) throw new RangeError(`node ${spec.nodeId}: peer ${p.id} ${field} must be host:port (host of [A-Za-z0-9.-]), got ${JSON.stringify(addr)}`);
+    }
+  }
+  if (peers.length > 0 && !peers.some((p) => p.id === spec.nodeId)) throw new RangeError(`node ${spec.nodeId}: the peers must include the node itself`);
+  return peers;
 }
 
 /** The labels on every object of the node (selectors use network + node-id). */
@@ -236,11 +296,18 @@ function meta(spec: NodeSpec, name: string, o: BuildOptions, owner?: OwnerRef): 
   };
 }
 
-/** The LedgerNode apply body. Holds no key material: the keys are referenced by Secret name. */
+/**
+ * The LedgerNode apply body. Holds no key material: the keys are referenced by Secret name.
+ * RangeError for what the CRD's schema would refuse.
+ */
 export function buildLedgerNode(spec: NodeSpec, o: BuildOptions): LedgerNodeResource {
   checkSpec(spec);
   const profile = o.profile ?? DEFAULT_PROFILE;
   const n = ledgerNodeNames(spec.network, spec.nodeId);
+  const channels = channelNames(spec);
+  if (channels.length === 0 || channels.length > MAX_CHANNELS) throw new RangeError(`node ${spec.nodeId}: a LedgerNode serves 1..${MAX_CHANNELS} channels, got ${channels.length}`);
+  const peers = peersOf(spec);
+  if (spec.authJwksUrl !== undefined && spec.authJwksUrl.length > 2048) throw new RangeError(`node ${spec.nodeId}: authJwksUrl is longer than 2048 characters`);
   return {
     apiVersion: LEDGER_NODE_API_VERSION,
     kind: LEDGER_NODE_KIND,
@@ -250,10 +317,13 @@ export function buildLedgerNode(spec: NodeSpec, o: BuildOptions): LedgerNodeReso
       nodeId: spec.nodeId,
       kind: profile.kind,
       ...(profile.tenant === undefined ? {} : { tenant: profile.tenant }),
-      role: spec.join ? 'learner' : 'voter',
-      channels: { configMapRef: { name: n.configMap }, names: channelNames(spec) },
+      // The role to end up with: every node the control plane places ends up a voter. A node
+      // outside the genesis (`join`) starts empty and is added as a learner, then promoted.
+      role: 'voter',
+      join: spec.join,
+      channels: { configMapRef: { name: n.configMap }, names: channels },
       keysSecretRef: { name: n.secret, key: KEYS_SECRET_KEY },
-      peers: [...spec.peers].sort((a, b) => a.id - b.id).map((p) => ({ id: p.id, raftAddr: p.raftAddr, httpAddr: p.httpAddr })),
+      ...(peers.length === 0 ? {} : { peers }),
       ...(spec.authJwksUrl === undefined ? {} : { authJwksUrl: spec.authJwksUrl }),
       storage: { size: profile.storageSize ?? DEFAULT_STORAGE_SIZE, ...(profile.storageClassName === undefined ? {} : { storageClassName: profile.storageClassName }) },
       ...(profile.resources === undefined ? {} : { resources: profile.resources }),

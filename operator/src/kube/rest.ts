@@ -51,6 +51,17 @@ export class KubeRest {
   private authing: Promise<Auth> | null = null;
   /** Requests made (a figure for the benchmark and metrics). */
   requests = 0;
+  /** Requests by "METHOD resource[/subresource]" (watches as "WATCH resource"). */
+  readonly byKind = new Map<string, number>();
+
+  private count(method: string, path: string): void {
+    this.requests++;
+    const parts = path.split('?')[0]!.split('/');
+    const nsAt = parts.indexOf('namespaces');
+    const rest = nsAt >= 0 && parts.length > nsAt + 2 ? parts.slice(nsAt + 2) : parts.slice(parts[1] === 'api' ? 3 : 4);
+    const key = `${method} ${rest[0] ?? ''}${rest[2] !== undefined ? `/${rest[2]}` : ''}`;
+    this.byKind.set(key, (this.byKind.get(key) ?? 0) + 1);
+  }
 
   constructor(
     private readonly kc: KubeConfig,
@@ -97,7 +108,7 @@ export class KubeRest {
     const a = await this.credentials();
     const u = this.url(a, path, o.query);
     const payload = o.body === undefined ? undefined : JSON.stringify(o.body);
-    this.requests++;
+    this.count(method, path);
     return new Promise<T>((resolve, reject) => {
       const req = (u.protocol === 'https:' ? https : http).request(
         u,
@@ -143,7 +154,7 @@ export class KubeRest {
   async stream(path: string, query: RequestOptions['query'], onEvent: (e: unknown) => void, signal: AbortSignal): Promise<void> {
     const a = await this.credentials();
     const u = this.url(a, path, query);
-    this.requests++;
+    this.count('WATCH', path);
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) return resolve();
       const req = (u.protocol === 'https:' ? https : http).request(u, { method: 'GET', agent: a.agent, headers: { ...a.headers, accept: 'application/json' } }, (res) => {

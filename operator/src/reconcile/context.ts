@@ -1,5 +1,6 @@
 /** What the reconcilers share: the cluster view, membership client, defaults, clock and logs. */
 import { type KubeObject, SPEC_HASH_ANNOTATION } from '../api-types.js';
+import { specHash } from '../builders/meta.js';
 import type { OperatorDefaults } from '../builders/node-settings.js';
 import type { Kube } from '../kube/kube.js';
 import type { ResourceType } from '../kube/resources.js';
@@ -26,6 +27,8 @@ export interface ReconcileContext {
   enqueue(kind: 'node' | 'network', namespace: string, name: string): void;
   /** Ours-applied versions of owned objects, so unchanged objects are not applied again. */
   readonly applied: AppliedVersions;
+  /** Writes status subresources, skipping writes that change nothing. */
+  readonly status: StatusWriter;
   /** Objects the spec references (keys Secret, genesis ConfigMap) that are not ours to watch. */
   readonly refs: ReferenceChecks;
   /** Test hook: called between the steps of a reconcile (the kill-mid-reconcile test exits here). */
@@ -96,4 +99,33 @@ export class ReferenceChecks {
   forget(namespace: string, _node: string): void {
     for (const k of this.seen) if (k.includes(`/${namespace}/`)) this.seen.delete(k);
   }
+}
+
+/**
+ * Status writes, skipped when the new status equals the object's (condition times aside) or
+ * what this process wrote last: right after a write the cache still holds the old status for a
+ * moment, and the reconciles that events trigger meanwhile must not write the same thing again.
+ */
+export class StatusWriter {
+  private readonly last = new Map<string, string>();
+
+  constructor(private readonly kube: Kube) {}
+
+  async write(type: ResourceType, obj: { metadata: { namespace?: string; name: string }; status?: unknown }, next: Record<string, unknown>): Promise<boolean> {
+    const ns = obj.metadata.namespace ?? '';
+    const key = `${type.plural}/${ns}/${obj.metadata.name}`;
+    const sig = statusSignature(next);
+    if (sig === statusSignature(obj.status ?? {}) || sig === this.last.get(key)) return false;
+    await this.kube.patchStatus(type, ns, obj.metadata.name, next);
+    this.last.set(key, sig);
+    return true;
+  }
+
+  forget(type: ResourceType, namespace: string, name: string): void {
+    this.last.delete(`${type.plural}/${namespace}/${name}`);
+  }
+}
+
+function statusSignature(status: unknown): string {
+  return specHash(JSON.parse(JSON.stringify(status, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v))) as unknown);
 }

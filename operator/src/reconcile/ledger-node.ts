@@ -73,16 +73,23 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
   // 3–4. Keys and genesis documents must be there before a pod can start.
   let missing: ConditionInput | null = null;
   if (node.spec.keysSecretRef === undefined) {
-    const secret = ctx.kube.cached(R.secret, namespace, names.generatedKeys) ?? (await ctx.kube.read(R.secret, namespace, names.generatedKeys));
+    // The keys Secret carries our labels, so the Secret informer holds it once made; absent from
+    // a synced cache means absent (and a create that races another one gets 409, not a second key).
+    let secret = ctx.kube.cached(R.secret, namespace, names.generatedKeys) ?? null;
     if (secret === null) {
       const suite: SuiteName = network?.spec.suite ?? 'intl';
       const made = generateNodeKeys(node, suite);
-      await ctx.kube.createIfAbsent(R.secret, made.secret);
-      ctx.log.info({ node: key, publicKey: made.publicKey }, 'generated node keys');
-      status.publicKey = made.publicKey;
-      status.sealKey = made.sealKey;
-      await ctx.onStep?.('keys', key);
-    } else {
+      if ((await ctx.kube.createIfAbsent(R.secret, made.secret)) !== null) {
+        ctx.log.info({ node: key, publicKey: made.publicKey }, 'generated node keys');
+        status.publicKey = made.publicKey;
+        status.sealKey = made.sealKey;
+        await ctx.onStep?.('keys', key);
+      } else {
+        // It exists after all (made meanwhile, or stripped of our labels): that one stays.
+        secret = await ctx.kube.read(R.secret, namespace, names.generatedKeys);
+      }
+    }
+    if (secret !== null) {
       status.publicKey = secret.metadata.annotations?.['konsortium.dev/public-key'];
       status.sealKey = secret.metadata.annotations?.['konsortium.dev/seal-key'];
     }
@@ -222,10 +229,11 @@ async function finalize(ctx: ReconcileContext, node: LedgerNode, network: Konsor
   await ctx.kube.setFinalizers(R.ledgerNode, node as unknown as KubeObject, (node.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
   ctx.applied.forget(`/${ns}/${node.metadata.name}`);
   ctx.refs.forget(ns, node.metadata.name);
+  ctx.status.forget(R.ledgerNode, ns, node.metadata.name);
   ctx.log.info({ node: key }, 'finalized');
 }
 
-/** Patches status only when it differs from what the object carries (conditions' times aside). */
+/** The node's status from these fields and conditions (written only when it changed). */
 async function writeStatus(
   ctx: ReconcileContext,
   node: LedgerNode,
@@ -241,15 +249,6 @@ async function writeStatus(
     restarts: fields.restarts ?? cur.restarts,
     conditions: setConditions(cur.conditions, conditions, isoSeconds(ctx.now()), node.metadata.generation),
   };
-  const strip = (c: unknown): string => JSON.stringify(c, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v));
-  const same =
-    next.observedGeneration === cur.observedGeneration &&
-    next.raftRole === cur.raftRole &&
-    next.publicKey === cur.publicKey &&
-    next.sealKey === cur.sealKey &&
-    next.restarts === cur.restarts &&
-    strip(next.conditions) === strip(cur.conditions);
-  if (same) return;
-  await ctx.kube.patchStatus(R.ledgerNode, node.metadata.namespace ?? '', node.metadata.name, next);
+  await ctx.status.write(R.ledgerNode, node, next);
 }
 

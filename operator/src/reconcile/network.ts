@@ -29,6 +29,7 @@ export async function reconcileNetwork(ctx: ReconcileContext, namespace: string,
     if (nodes.length > 0) return { requeueAfterMs: 1_000 };
     await ctx.kube.setFinalizers(R.network, net as unknown as KubeObject, (net.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
     ctx.applied.forget(`/${namespace}/${name}-nodes`);
+    ctx.status.forget(R.network, namespace, name);
     return;
   }
   if (!(net.metadata.finalizers ?? []).includes(FINALIZER)) {
@@ -78,9 +79,6 @@ export async function reconcileNetwork(ctx: ReconcileContext, namespace: string,
     ...(channels !== undefined ? { channels } : {}),
     conditions: setConditions(cur.conditions, conds, isoSeconds(ctx.now()), net.metadata.generation),
   };
-  const strip = (c: unknown): string => JSON.stringify(c, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v));
-  if (strip({ ...cur, conditions: cur.conditions }) !== strip({ ...cur, ...next })) {
-    await ctx.kube.patchStatus(R.network, namespace, name, next);
-  }
+  await ctx.status.write(R.network, net, { ...cur, ...next });
   return managed ? { requeueAfterMs: POLL_MEMBERSHIP_MS } : undefined;
 }
