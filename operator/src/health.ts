@@ -13,7 +13,14 @@ export function metricsText(s: OperatorStats): string {
     ['konsortium_operator_queue_depth', 'gauge', 'Objects queued or being reconciled.', s.queueDepth],
     ['konsortium_operator_leader', 'gauge', '1 if this replica holds the lease.', s.leader ? 1 : 0],
   ] as const;
-  return lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('');
+  const byKind = Object.entries(s.apiRequestsByKind)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `konsortium_operator_api_requests_by_kind_total{request="${k.replace(/["\\\n]/g, '_')}"} ${v}\n`)
+    .join('');
+  return (
+    lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('') +
+    `# HELP konsortium_operator_api_requests_by_kind_total Requests to the API server by method and resource.\n# TYPE konsortium_operator_api_requests_by_kind_total counter\n${byKind}`
+  );
 }
 
 export function startHealthServer(port: number, host: string, stats: () => OperatorStats): Promise<http.Server> {

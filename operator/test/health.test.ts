@@ -4,7 +4,7 @@ import t from 'tap';
 import { metricsText, startHealthServer } from '../src/health.js';
 import type { OperatorStats } from '../src/operator.js';
 
-const STATS: OperatorStats = { reconciles: 42, failures: 3, apiRequests: 1234, queueDepth: 5, leader: true, synced: true };
+const STATS: OperatorStats = { reconciles: 42, failures: 3, apiRequests: 1234, apiRequestsByKind: { 'PATCH statefulsets': 7 }, queueDepth: 5, leader: true, synced: true };
 
 const METRICS = [
   ['konsortium_operator_reconciles_total', 'counter', '42'],
@@ -13,6 +13,10 @@ const METRICS = [
   ['konsortium_operator_queue_depth', 'gauge', '5'],
   ['konsortium_operator_leader', 'gauge', '1'],
 ] as const;
+
+t.test('requests by kind are a labelled counter', async (t) => {
+  t.match(metricsText(STATS), /\nkonsortium_operator_api_requests_by_kind_total\{request="PATCH statefulsets"\} 7\n/);
+});
 
 t.test('metricsText: each metric with HELP, TYPE and its value', async (t) => {
   const text = metricsText(STATS);
