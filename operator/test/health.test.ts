@@ -29,9 +29,9 @@ t.test('metricsText: each metric with HELP, TYPE and its value', async (t) => {
     t.equal(lines[help + 1], `# TYPE ${name} ${type}`, `${name} is a ${type}`);
     t.equal(lines[help + 2], `${name} ${value}`, `${name} = ${value}`);
   }
-  t.equal(lines.filter((l) => l !== '' && !l.startsWith('#')).length, METRICS.length, 'no other samples');
+  t.equal(lines.filter((l) => l !== '' && !l.startsWith('#')).length, METRICS.length + 1, 'no other samples (one labelled by kind)');
   t.match(metricsText({ ...STATS, leader: false }), /^konsortium_operator_leader 0$/m, 'standby: leader 0');
-  for (const l of lines.filter((x) => x !== '' && !x.startsWith('#'))) t.match(l, /^[a-zA-Z_:][a-zA-Z0-9_:]* -?[0-9.e+]+$/, `valid sample line: ${l}`);
+  for (const l of lines.filter((x) => x !== '' && !x.startsWith('#'))) t.match(l, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="[^"\\\n]*"\})? -?[0-9.e+]+$/, `valid sample line: ${l}`);
 });
 
 t.test('the health server', async (t) => {
