@@ -9,11 +9,12 @@
  *   URL the nodes get, and stops with exit 0 on SIGTERM;
  * - a second API over the same database with another data directory invents no password;
  * - worker-main.js starts over the API's data directory and stops cleanly on SIGTERM; over a
- *   data directory without the API's signing key it refuses to start (exit 1).
+ *   data directory of its own holding only the master key it starts too (the token signing key
+ *   is in the database); without the master key it refuses to start (exit 1).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,8 +119,16 @@ t.test('main.js and worker-main.js over an external PostgreSQL and Redis', async
   t.equal(await stopWith(worker, 'SIGTERM'), 0, 'the worker: SIGTERM, exit 0');
   t.match(worker.out, /"msg":"stopped"/, 'after finishing what was in flight');
 
-  const stray = start(t, 'worker-main.js', [], { ...workerEnv, KONSORTIUM_DATA_DIR: path.join(base, 'empty') });
-  t.equal(await stray.exited, 1, 'a worker without the API\'s signing key: exit 1');
-  t.match(stray.out, /no access-token signing key/);
+  // Another machine: an empty data directory of its own and the master key from the environment.
+  const elsewhere = path.join(base, 'elsewhere');
+  await mkdir(elsewhere, { recursive: true });
+  const remote = start(t, 'worker-main.js', [], { ...workerEnv, KONSORTIUM_DATA_DIR: elsewhere });
+  await until(remote, /provisioning worker ready/, 60_000);
+  t.equal(await stopWith(remote, 'SIGTERM'), 0, 'a worker with only the master key starts (the signing key is in the database)');
+
+  const { KONSORTIUM_MASTER_KEY: _key, ...withoutKey } = workerEnv;
+  const stray = start(t, 'worker-main.js', [], { ...withoutKey, KONSORTIUM_DATA_DIR: path.join(base, 'empty') });
+  t.equal(await stray.exited, 1, 'a worker without the master key: exit 1');
+  t.match(stray.out + stray.err, /no master key/);
   t.equal(await stopWith(other, 'SIGTERM'), 0);
 });

@@ -199,11 +199,14 @@ start_cluster() {
     --use-service-account-credentials=true --controllers='*' --leader-elect=true \
     --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false \
     --kube-api-qps=400 --kube-api-burst=800 --concurrent-statefulset-syncs=20
+  # Unschedulable pods are retried every 10 s (default 5 min): kwok binds volume claims a moment
+  # after the scheduler first sees their pods, and a pod that was unschedulable then may wait
+  # for the next flush.
   launch kube-scheduler --kubeconfig="$DIR/scheduler.kubeconfig" \
     --authentication-kubeconfig="$DIR/scheduler.kubeconfig" \
     --authorization-kubeconfig="$DIR/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=true --profiling=false \
-    --kube-api-qps=400 --kube-api-burst=800
+    --kube-api-qps=400 --kube-api-burst=800 --pod-max-in-unschedulable-pods-duration=10s
 
   local stages="$DIR/kwok-stages.yaml"
   cp "$BIN/../share/kwok/stages.yaml" "$stages"
@@ -235,10 +238,11 @@ metadata:
     kubernetes.io/role: agent
     node-role.kubernetes.io/agent: ""
     type: kwok
-# No NoSchedule taint (unlike the kwok example): every pod may land on these fake nodes.
+# No NoSchedule taint (unlike the kwok example): every pod may land on these fake nodes, and
+# room for 1000 pods each with their requests (the operator benchmark runs hundreds of nodes).
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "1000"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "1000"}
+  allocatable: {cpu: "1000", memory: 4Ti, pods: "1000"}
+  capacity: {cpu: "1000", memory: 4Ti, pods: "1000"}
   nodeInfo:
     architecture: amd64
     kubeProxyVersion: fake

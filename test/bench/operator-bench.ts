@@ -111,8 +111,19 @@ async function peerRun(rest: KubeRest): Promise<number> {
   });
   const s = await until('peer (plain StatefulSets)', t0, N, () => ready.list().filter((o) => ((o.status ?? {}) as { readyReplicas?: number }).readyReplicas === 1).length);
   await ready.stop();
-  log(`peer: ${N} StatefulSets Ready in ${s.toFixed(1)} s; deleting them`);
+  log(`peer: ${N} StatefulSets Ready in ${s.toFixed(1)} s; deleting them (and waiting, so the operator's run starts on an idle cluster)`);
   await rest.request('DELETE', pathOf(R.namespace, undefined, ns));
+  const t1 = performance.now();
+  for (;;) {
+    const gone = await rest.request('GET', pathOf(R.namespace, undefined, ns)).then(
+      () => false,
+      (err: unknown) => (err as { status?: number }).status === 404,
+    );
+    if (gone) break;
+    if (performance.now() - t1 > TIMEOUT_MS) throw new Error(`namespace ${ns} still there after ${TIMEOUT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  log(`peer namespace gone after ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   return s;
 }
 

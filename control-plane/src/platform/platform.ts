@@ -132,7 +132,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const master = loadMasterKey(path.join(o.dataDir, 'master.key'));
     if (master.source === 'generated') log.warn('generated a master key in the data directory; in production pass KONSORTIUM_MASTER_KEY from a secret store');
     const vault = masterVault(master.key);
-    const keyRing = await loadKeyRing(path.join(o.dataDir, 'jwt-signing-key.sealed'), vault);
+    const keyRing = await loadKeyRing(db, vault, path.join(o.dataDir, 'jwt-signing-key.sealed'));
     const tokens = new TokenService({ keys: keyRing });
     const refresh = new RefreshTokenService({ repo: new PrismaRefreshTokenRepo(db) });
 

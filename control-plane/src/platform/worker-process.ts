@@ -5,9 +5,9 @@
  * takes jobs from the same queue. Used to scale provisioning out (`worker-main.ts` in a
  * deployment), and by the test that kills a worker mid-job.
  *
- * The worker never makes keys: the master key and the access-token signing key
- * (`jwt-signing-key.sealed`, which the API makes on its first start) must be there, or the
- * tokens it mints for the nodes would not verify against the API's JWKS.
+ * The worker never makes a master key (it must be the API's). The access-token signing key is
+ * in the database, shared with the API (signing-keys.ts), so the tokens it mints for the nodes
+ * verify against the API's JWKS wherever the worker runs.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -62,13 +62,9 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ clo
   if (!existsSync(keyFile) && (process.env.KONSORTIUM_MASTER_KEY ?? '') === '' && (process.env.KONSORTIUM_MASTER_KEY_FILE ?? '') === '') {
     throw new Error(`no master key: ${keyFile} is missing and KONSORTIUM_MASTER_KEY(_FILE) is not set; a worker never makes one`);
   }
-  const signingKeyFile = path.join(o.dataDir, 'jwt-signing-key.sealed');
-  if (!existsSync(signingKeyFile)) {
-    throw new Error(`no access-token signing key: ${signingKeyFile} is missing; the API makes it on its first start, and a worker shares the API's data directory (it never makes one: its tokens would not verify against the API's JWKS)`);
-  }
   const vault = masterVault(loadMasterKey(keyFile).key);
-  const tokens = new TokenService({ keys: await loadKeyRing(signingKeyFile, vault) });
   const db = createPrisma(o.databaseUrl);
+  const tokens = new TokenService({ keys: await loadKeyRing(db, vault, path.join(o.dataDir, 'jwt-signing-key.sealed')) });
   let runtime: NodeRuntime;
   try {
     runtime =

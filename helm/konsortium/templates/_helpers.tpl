@@ -275,7 +275,4 @@ const u = new URL(process.env.REDIS_URL); const s = require('node:net').connect(
 {{- if and (not .Values.redis.enabled) (not .Values.externalRedis.url) (not .Values.externalRedis.existingSecret) -}}
 {{- fail "redis.enabled is false: set externalRedis.url or externalRedis.existingSecret" -}}
 {{- end -}}
-{{- if and (gt (int .Values.controlPlane.replicas) 1) (not .Values.controlPlane.persistence.enabled) -}}
-{{- fail "controlPlane.replicas > 1 needs controlPlane.persistence.enabled (a ReadWriteMany claim): the replicas must share the token signing key in the data directory" -}}
-{{- end -}}
 {{- end -}}
