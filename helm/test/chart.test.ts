@@ -11,7 +11,7 @@ const NS = 'konsortium';
 
 /** What the operator may do (the design's list); compared exactly. */
 const OPERATOR_GRANTS: Record<string, string> = {
-  'konsortium.dev/ledgernodes': 'get,list,patch,update,watch',
+  'konsortium.dev/ledgernodes': 'delete,get,list,patch,update,watch',
   'konsortium.dev/konsortiumnetworks': 'get,list,patch,update,watch',
   'konsortium.dev/ledgernodes/status': 'get,patch,update',
   'konsortium.dev/konsortiumnetworks/status': 'get,patch,update',
