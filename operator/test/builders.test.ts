@@ -35,6 +35,8 @@ const N1 = ledgerNode('node-1', 1);
 const N2 = ledgerNode('node-2', 2);
 const N3 = ledgerNode('node-3', 3, { join: true });
 const OTHER = ledgerNode('other-4', 4, {}, 'net2');
+/** The node ids the fixture network's genesis documents list. */
+const GENESIS_IDS = [1, 2] as const;
 const SIBLINGS = [N1, N2, N3, OTHER];
 const D: OperatorDefaults = { nodeImage: 'registry.example/operator-default:1' };
 
@@ -68,7 +70,7 @@ interface StsSpec {
 const stsSpec = (o: KubeObject): StsSpec => o.spec as StsSpec;
 
 const buildFor = (node: LedgerNode, net: KonsortiumNetwork | null = NET, siblings: readonly LedgerNode[] = SIBLINGS, d: OperatorDefaults = D) => {
-  const s = resolveNodeSettings(node, net, siblings, d);
+  const s = resolveNodeSettings(node, net, siblings, d, GENESIS_IDS);
   return { s, sts: buildStatefulSet(node, s) };
 };
 
@@ -209,23 +211,23 @@ t.test('the command line', async (t) => {
   t.same(flagValues(args, '--snapshot-entries'), ['5000']);
   t.notOk(args.includes('--auth-jwks'));
 
-  const joiner = resolveNodeSettings(N3, NET, SIBLINGS, D).args;
+  const joiner = resolveNodeSettings(N3, NET, SIBLINGS, D, GENESIS_IDS).args;
   t.equal(joiner.filter((a) => a === '--join').length, 1, 'a joiner gets --join once');
   t.same(flagValues(joiner, '--raft-addr'), ['node-3-0.node-3.bank-a.svc:7000'], "the joiner's own address");
 
-  const noConsensus = resolveNodeSettings(N1, network({ consensus: { tickMs: 100 } }), SIBLINGS, D).args;
+  const noConsensus = resolveNodeSettings(N1, network({ consensus: { tickMs: 100 } }), SIBLINGS, D, GENESIS_IDS).args;
   t.same(flagValues(noConsensus, '--tick-ms'), ['100']);
   for (const f of ['--election-ticks', '--heartbeat-ticks', '--snapshot-entries']) t.notOk(noConsensus.includes(f), `${f} only when set`);
-  const noNet = resolveNodeSettings(N1, null, SIBLINGS, D);
+  const noNet = resolveNodeSettings(N1, null, SIBLINGS, D, GENESIS_IDS);
   t.notOk(noNet.args.includes('--tick-ms'), 'no network: no consensus flags');
   t.equal(noNet.manageMembership, false, 'no network: membership not managed');
-  t.equal(resolveNodeSettings(N1, NET, SIBLINGS, D).manageMembership, true, 'default: managed');
-  t.equal(resolveNodeSettings(N1, network({ manageMembership: false }), SIBLINGS, D).manageMembership, false);
-  t.same(flagValues(resolveNodeSettings(ledgerNode('node-1', 1, { authJwksUrl: 'https://cp/jwks' }), NET, SIBLINGS, D).args, '--auth-jwks'), ['https://cp/jwks']);
+  t.equal(resolveNodeSettings(N1, NET, SIBLINGS, D, GENESIS_IDS).manageMembership, true, 'default: managed');
+  t.equal(resolveNodeSettings(N1, network({ manageMembership: false }), SIBLINGS, D, GENESIS_IDS).manageMembership, false);
+  t.same(flagValues(resolveNodeSettings(ledgerNode('node-1', 1, { authJwksUrl: 'https://cp/jwks' }), NET, SIBLINGS, D, GENESIS_IDS).args, '--auth-jwks'), ['https://cp/jwks']);
 });
 
 t.test('image precedence: node > network > operator default > built-in default', async (t) => {
-  const img = (node: LedgerNode, net: KonsortiumNetwork | null, d: OperatorDefaults): string => resolveNodeSettings(node, net, SIBLINGS, d).image;
+  const img = (node: LedgerNode, net: KonsortiumNetwork | null, d: OperatorDefaults): string => resolveNodeSettings(node, net, SIBLINGS, d, GENESIS_IDS).image;
   const own = ledgerNode('node-1', 1, { image: 'registry.example/own:1' });
   t.equal(img(own, NET, D), 'registry.example/own:1');
   t.equal(img(N1, NET, D), 'registry.example/net-image:2');
@@ -236,19 +238,20 @@ t.test('image precedence: node > network > operator default > built-in default',
 });
 
 t.test('the address book', async (t) => {
-  const ids = (node: LedgerNode, siblings: readonly LedgerNode[] = SIBLINGS, d: OperatorDefaults = D): number[] => addressBook(node, siblings, d).map((p) => p.id);
-  t.same(ids(N1), [1, 2], 'the network’s genesis nodes; the joiner (3) and the other network’s node (4) left out');
+  const ids = (node: LedgerNode, genesis: readonly number[] = GENESIS_IDS, siblings: readonly LedgerNode[] = SIBLINGS): number[] => addressBook(node, siblings, D, genesis).map((p) => p.id);
+  t.same(ids(N1), [1, 2], "the genesis documents' nodes (the joiner 3 and the other network's 4 are not in them)");
   t.same(ids(N2), [1, 2]);
   t.same(ids(N3), [1, 2, 3], 'a joiner has the genesis nodes and itself');
-  t.same(ids(N1, []), [1], 'alone: only itself');
-  t.same(ids(ledgerNode('n-2', 2, {}, 'net2'), SIBLINGS), [2, 4], 'the other network: its own nodes only');
-  t.same(addressBook(N2, SIBLINGS, D).find((p) => p.id === 1), nodeAddress(NS, 'node-1', 1), 'a sibling is reached at its headless-Service name');
+  t.same(ids(N1, []), [1], 'a genesis that lists no nodes: only itself');
+  t.same(ids(N1, [1, 2], []), [1, 2], 'from the genesis, not from which LedgerNodes exist yet: no partial bootstrap');
+  t.same(addressBook(N2, SIBLINGS, D, GENESIS_IDS).find((p) => p.id === 1), nodeAddress(NS, 'node-1', 1), "a member with a LedgerNode is reached at that LedgerNode's headless-Service name");
+  t.same(addressBook(N1, [], D, [1, 5]).find((p) => p.id === 5), nodeAddress(NS, `${N1.spec.network}-node-5`, 5), 'one without a LedgerNode yet: at <network>-node-<id>');
   t.same(
-    addressBook(N1, SIBLINGS, { clusterDomain: 'cluster.local' }).map((p) => p.raftAddr),
+    addressBook(N1, SIBLINGS, { clusterDomain: 'cluster.local' }, GENESIS_IDS).map((p) => p.raftAddr),
     ['node-1-0.node-1.bank-a.svc.cluster.local:7000', 'node-2-0.node-2.bank-a.svc.cluster.local:7000'],
     'with a cluster domain',
   );
-  t.same(ids(ledgerNode('node-1', 1), [N2, N2]), [1, 2], 'no duplicates');
+  t.same(ids(N1, [2, 1, 2, 1]), [1, 2], 'no duplicates, sorted');
 
   const peers = [
     { id: 3, raftAddr: 'c.example:7000', httpAddr: 'c.example:8080' },
@@ -258,10 +261,10 @@ t.test('the address book', async (t) => {
   const withPeers = ledgerNode('node-1', 1, { peers });
   t.same(addressBook(withPeers, SIBLINGS, D), [peers[1], peers[2], peers[0]], 'spec.peers as given, sorted by id; siblings ignored');
   t.same(peers.map((p) => p.id), [3, 1, 2], 'the spec is not sorted in place');
-  const s = resolveNodeSettings(withPeers, NET, SIBLINGS, D);
+  const s = resolveNodeSettings(withPeers, NET, SIBLINGS, D, GENESIS_IDS);
   t.same(flagValues(s.args, '--raft-addr'), ['a.example:7000'], 'own addresses from spec.peers');
   t.same(flagValues(s.args, '--peer'), ['1=a.example:7000,a.example:8080', '2=b.example:7000,b.example:8080', '3=c.example:7000,c.example:8080']);
-  t.throws(() => resolveNodeSettings(ledgerNode('node-9', 9, { peers }), NET, SIBLINGS, D), /lacks node 9/, 'spec.peers without this node is an invariant violation');
+  t.throws(() => resolveNodeSettings(ledgerNode('node-9', 9, { peers }), NET, SIBLINGS, D, GENESIS_IDS), /lacks node 9/, 'spec.peers without this node is an invariant violation');
 });
 
 t.test('the headless Service', async (t) => {

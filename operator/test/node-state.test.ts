@@ -2,7 +2,7 @@
 import t from 'tap';
 import type { KubeObject, LedgerNode, LedgerNodeSpec } from '../src/api-types.js';
 import { nodeAddress } from '../src/builders/node-settings.js';
-import { podFailure, podReady, podRestarts, reachableNodes, selfAddress, statefulSetSettled } from '../src/reconcile/node-state.js';
+import { nodeSettled, podFailure, podReady, podRestarts, reachableNodes, selfAddress, statefulSetSettled } from '../src/reconcile/node-state.js';
 
 const sts = (generation: number | undefined, status: Record<string, unknown> | undefined): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -64,6 +64,16 @@ t.test('podFailure', async (t) => {
   t.equal(podFailure(pod({ containerStatuses: [{ state: { running: {} } }] })), undefined);
   t.equal(podFailure(pod(undefined)), undefined);
   t.equal(podFailure(undefined), undefined);
+});
+
+t.test('nodeSettled: the pod of the update revision, Ready, under a settled StatefulSet', async (t) => {
+  const atRev = (rev: string, status = ready('True')) => pod(status, { labels: { 'controller-revision-hash': rev } });
+  t.ok(nodeSettled(sts(2, SETTLED), atRev('node-1-abc')));
+  t.notOk(nodeSettled(sts(2, SETTLED), atRev('node-1-old')), 'a Ready pod of another revision is not settled');
+  t.notOk(nodeSettled(sts(2, SETTLED), atRev('node-1-abc', ready('False'))), 'not Ready');
+  t.notOk(nodeSettled(sts(2, { ...SETTLED, observedGeneration: 1 }), atRev('node-1-abc')), 'the StatefulSet has not seen its spec');
+  t.notOk(nodeSettled(sts(2, SETTLED), undefined), 'no pod');
+  t.notOk(nodeSettled(undefined, atRev('node-1-abc')), 'no StatefulSet');
 });
 
 const node = (name: string, nodeId: number, spec: Partial<LedgerNodeSpec> = {}): LedgerNode => ({

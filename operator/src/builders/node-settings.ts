@@ -5,7 +5,7 @@
  * Addresses: a node is reached at `<pod>.<service>.<namespace>.svc[.<clusterDomain>]` (the
  * headless Service publishes not-ready pods, so peers resolve each other before Ready). When
  * the spec lists `peers`, that address book is used as given (the control plane writes it);
- * otherwise it is every LedgerNode of the same network in the namespace, this one included.
+ * otherwise it is made from the genesis documents (see addressBook).
  */
 import { DEFAULT_NODE_IMAGE, KEYS_SECRET_KEY, type KonsortiumNetwork, type LedgerNode, NODE_HTTP_PORT, NODE_RAFT_PORT, type PeerAddress } from '../api-types.js';
 import { nodeNames } from './meta.js';
@@ -35,25 +35,29 @@ export function nodeAddress(namespace: string, name: string, id: number, cluster
 }
 
 /**
- * The address book: the spec's, or the network's genesis nodes (those without `join`) and this
- * node. Joiners are left out on purpose: members learn each other's addresses from Raft's own
- * membership entries, so adding or removing a joiner changes no other node's command line (and
- * rolls no pod); a node being deleted stays in until it is gone, for the same reason.
+ * The address book: the spec's, or else the channels' genesis nodes (their ids from the genesis
+ * documents) and this node, each at the address of the network's LedgerNode with that id (or
+ * of `<network>-node-<id>`, the name the control plane gives, when that LedgerNode is not there
+ * yet). Taken from the genesis, not from whichever LedgerNodes exist at the moment, so that a
+ * genesis node never bootstraps with a partial member list (it would form a cluster of its
+ * own) and its command line does not change as the others appear. Joiners are not in it:
+ * members learn each other's addresses from Raft's membership entries.
  */
-export function addressBook(node: LedgerNode, siblings: readonly LedgerNode[], d: OperatorDefaults): PeerAddress[] {
+export function addressBook(node: LedgerNode, siblings: readonly LedgerNode[], d: OperatorDefaults, genesisNodeIds: readonly number[] = []): PeerAddress[] {
   if (node.spec.peers !== undefined && node.spec.peers.length > 0) return [...node.spec.peers].sort((a, b) => a.id - b.id);
   const ns = node.metadata.namespace ?? 'default';
-  const byId = new Map<number, PeerAddress>();
-  for (const s of siblings) {
-    if (s.spec.network !== node.spec.network || s.spec.join === true) continue;
-    byId.set(s.spec.nodeId, nodeAddress(ns, s.metadata.name, s.spec.nodeId, d.clusterDomain));
-  }
-  byId.set(node.spec.nodeId, nodeAddress(ns, node.metadata.name, node.spec.nodeId, d.clusterDomain));
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  const ids = [...new Set([...genesisNodeIds, node.spec.nodeId])].sort((a, b) => a - b);
+  return ids.map((id) => {
+    const name =
+      id === node.spec.nodeId
+        ? node.metadata.name
+        : (siblings.find((s) => s.spec.network === node.spec.network && s.spec.nodeId === id)?.metadata.name ?? `${node.spec.network}-node-${id}`);
+    return nodeAddress(ns, name, id, d.clusterDomain);
+  });
 }
 
-export function resolveNodeSettings(node: LedgerNode, network: KonsortiumNetwork | null, siblings: readonly LedgerNode[], d: OperatorDefaults): NodeSettings {
-  const peers = addressBook(node, siblings, d);
+export function resolveNodeSettings(node: LedgerNode, network: KonsortiumNetwork | null, siblings: readonly LedgerNode[], d: OperatorDefaults, genesisNodeIds: readonly number[] = []): NodeSettings {
+  const peers = addressBook(node, siblings, d, genesisNodeIds);
   const self = peers.find((p) => p.id === node.spec.nodeId);
   if (self === undefined) throw new Error(`invariant: the address book of ${node.metadata.name} lacks node ${node.spec.nodeId}`);
   const keysSecret = node.spec.keysSecretRef ?? { name: nodeNames(node).generatedKeys, key: KEYS_SECRET_KEY };

@@ -3,7 +3,7 @@ import { type KubeObject, SPEC_HASH_ANNOTATION } from '../api-types.js';
 import { specHash } from '../builders/meta.js';
 import type { OperatorDefaults } from '../builders/node-settings.js';
 import type { Kube } from '../kube/kube.js';
-import type { ResourceType } from '../kube/resources.js';
+import { R, type ResourceType } from '../kube/resources.js';
 import type { RaftMembership } from './membership.js';
 import type { RolloutGate } from './rollout-gate.js';
 
@@ -84,6 +84,7 @@ export class AppliedVersions {
  */
 export class ReferenceChecks {
   private readonly seen = new Set<string>();
+  private readonly genesis = new Map<string, Record<string, string>>();
 
   constructor(private readonly kube: Kube) {}
 
@@ -96,8 +97,38 @@ export class ReferenceChecks {
     return true;
   }
 
+  /**
+   * The node ids the genesis documents of `channels` list (ConfigMap `name`, keys
+   * `<channel>.genesis.json`); null when the ConfigMap does not exist. Genesis documents do not
+   * change, so each ConfigMap is read once. A document that does not parse contributes no ids
+   * (the node itself refuses it at start with the reason).
+   */
+  async genesisNodeIds(namespace: string, name: string, channels: readonly string[]): Promise<number[] | null> {
+    const key = `${namespace}/${name}`;
+    let docs = this.genesis.get(key);
+    if (docs === undefined) {
+      const cm = await this.kube.read(R.configMap, namespace, name);
+      if (cm === null) return null;
+      docs = cm.data ?? {};
+      this.genesis.set(key, docs);
+    }
+    const ids = new Set<number>();
+    for (const ch of channels) {
+      const text = docs[`${ch}.genesis.json`];
+      if (text === undefined) continue;
+      try {
+        const g = JSON.parse(text) as { nodes?: { nodeId?: unknown }[] };
+        for (const n of g.nodes ?? []) if (typeof n.nodeId === 'number' && Number.isSafeInteger(n.nodeId) && n.nodeId > 0) ids.add(n.nodeId);
+      } catch {
+        // not JSON: no ids from it
+      }
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
   forget(namespace: string, _node: string): void {
     for (const k of this.seen) if (k.includes(`/${namespace}/`)) this.seen.delete(k);
+    for (const k of this.genesis.keys()) if (k.startsWith(`${namespace}/`)) this.genesis.delete(k);
   }
 }
 

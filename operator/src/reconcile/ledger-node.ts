@@ -26,7 +26,7 @@ import { R } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/work-queue.js';
 import type { ReconcileContext } from './context.js';
 import { MembershipError } from './membership.js';
-import { podFailure, podReady, podRestarts, reachableNodes, statefulSetSettled } from './node-state.js';
+import { nodeSettled, podFailure, podReady, podRestarts, reachableNodes, statefulSetSettled } from './node-state.js';
 
 /** Annotation that lets a node go without leaving Raft (when no member is left to ask). */
 export const SKIP_RAFT_REMOVAL = 'konsortium.dev/skip-raft-removal';
@@ -57,7 +57,8 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
   const network = networkOf(ctx, node);
   const netKey = `${namespace}/${node.spec.network}`;
   const siblings = nodesOfNetwork(ctx, namespace, node.spec.network);
-  const settings = resolveNodeSettings(node, network, siblings, ctx.defaults);
+  const genesisIds = await ctx.refs.genesisNodeIds(namespace, node.spec.channels.configMapRef.name, node.spec.channels.names);
+  const settings = resolveNodeSettings(node, network, siblings, ctx.defaults, genesisIds ?? []);
 
   if (node.metadata.deletionTimestamp !== undefined) return finalize(ctx, node, network, settings, siblings);
 
@@ -96,7 +97,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
   } else if (!(await ctx.refs.exists(R.secret, namespace, node.spec.keysSecretRef.name))) {
     missing = { type: 'Ready', status: 'False', reason: 'KeysMissing', message: `the keys Secret ${node.spec.keysSecretRef.name} does not exist` };
   }
-  if (missing === null && !(await ctx.refs.exists(R.configMap, namespace, node.spec.channels.configMapRef.name))) {
+  if (missing === null && genesisIds === null) {
     missing = { type: 'Ready', status: 'False', reason: 'GenesisMissing', message: `the genesis ConfigMap ${node.spec.channels.configMapRef.name} does not exist` };
   }
   if (missing !== null) {
@@ -114,7 +115,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
   const changing = live !== undefined && live.metadata.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata.annotations?.[SPEC_HASH_ANNOTATION];
   if (changing) {
     const others = siblings.filter((s) => s.metadata.name !== name && s.metadata.deletionTimestamp === undefined);
-    const settled = others.every((s) => statefulSetSettled(ctx.kube.cached(R.statefulSet, namespace, s.metadata.name)));
+    const settled = others.every((s) => nodeSettled(ctx.kube.cached(R.statefulSet, namespace, s.metadata.name), ctx.kube.cached(R.pod, namespace, nodeNames(s).pod)));
     if (!ctx.rollout.tryTake(netKey, key, settled)) {
       const holder = ctx.rollout.holderOf(netKey);
       waiting = holder !== undefined ? `node ${holder} of the network is rolling out first` : 'waiting for every other node of the network to be Ready before rolling this one';
@@ -124,7 +125,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
   await ctx.onStep?.('statefulset', key);
 
   const pod = ctx.kube.cached(R.pod, namespace, names.pod);
-  const ready = podReady(pod) && statefulSetSettled(sts);
+  const ready = nodeSettled(sts, pod);
   if (ready && waiting === null && ctx.rollout.release(netKey, key)) {
     for (const s of siblings) if (s.metadata.name !== name) ctx.enqueue('node', namespace, s.metadata.name);
   }

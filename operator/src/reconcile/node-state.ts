@@ -27,6 +27,18 @@ export function statefulSetSettled(sts: KubeObject | undefined): boolean {
   );
 }
 
+/**
+ * The node's pod runs the StatefulSet's current template and is Ready: the StatefulSet has seen
+ * its latest spec, its one pod carries the update revision, and that pod is Ready. What a
+ * rollout waits for before it moves on (a Ready pod of the old revision, or a StatefulSet
+ * status from before the controller saw the change, is not enough).
+ */
+export function nodeSettled(sts: KubeObject | undefined, pod: KubeObject | undefined): boolean {
+  if (sts === undefined || pod === undefined || !statefulSetSettled(sts) || !podReady(pod)) return false;
+  const rev = ((sts.status ?? {}) as StsStatus).updateRevision;
+  return rev === undefined || pod.metadata.labels?.['controller-revision-hash'] === rev;
+}
+
 export function podReady(pod: KubeObject | undefined): boolean {
   if (pod === undefined || pod.metadata.deletionTimestamp !== undefined) return false;
   return ((pod.status ?? {}) as PodStatus).conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

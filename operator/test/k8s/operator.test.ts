@@ -40,7 +40,13 @@ if (!haveCluster()) {
     metadata: { name: `${net}-node-${id}` },
     spec: { network: net, nodeId: id, kind: 'shared', role: 'voter', channels: { configMapRef: { name: `${net}-genesis` }, names: ['main'] }, ...spec },
   });
-  const genesis = (net: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${net}-genesis` }, data: { 'main.genesis.json': '{}' } });
+  /** A genesis ConfigMap whose document lists nodes 1–3 (the address books come from it). */
+  const genesis = (net: string) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${net}-genesis` },
+    data: { 'main.genesis.json': JSON.stringify({ channel: 'main', suite: 'intl', nodes: [1, 2, 3].map((nodeId) => ({ nodeId })) }) },
+  });
   const allReady = (ns: string, kind: string, want: number) =>
     waitFor(
       async () => {
