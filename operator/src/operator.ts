@@ -90,6 +90,11 @@ export function startOperator(o: OperatorOptions): Operator {
       refs: new ReferenceChecks(kube),
       status: new StatusWriter(kube),
       onStep: o.onStep,
+      record: (regarding, type, reason, note) => {
+        void kube.event(regarding, type, reason, note, o.leaderElection?.identity ?? 'konsortium-operator').then((err) => {
+          if (err !== null) log.warn({ reason, object: regarding.metadata.name, err: err.message }, 'could not record an event');
+        });
+      },
       membership: async (ns, network) => {
         const key = `${ns}/${network}`;
         let m = memberships.get(key);

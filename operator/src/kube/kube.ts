@@ -8,10 +8,11 @@
 import { FIELD_MANAGER, type KubeObject } from '../api-types.js';
 import type { Informer } from './informer.js';
 import { isNotFound, type KubeRest } from './rest.js';
-import { apiVersionOf, pathOf, type ResourceType } from './resources.js';
+import { apiVersionOf, pathOf, R, type ResourceType } from './resources.js';
 
 export class Kube {
   private readonly informers = new Map<string, Informer[]>();
+  private eventSeq = 0;
 
   constructor(readonly rest: KubeRest) {}
 
@@ -81,6 +82,36 @@ export class Kube {
       contentType: 'application/merge-patch+json',
       query: { fieldManager: FIELD_MANAGER },
     });
+  }
+
+  /**
+   * Records a Kubernetes Event (events.k8s.io/v1) about `regarding`: what `kubectl describe`
+   * and `kubectl get events` show. Events are for people; a failure to record one is only
+   * returned, never thrown at the reconcile.
+   */
+  async event(regarding: { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, note: string, instance: string): Promise<Error | null> {
+    const ns = regarding.metadata.namespace ?? 'default';
+    try {
+      await this.rest.request('POST', pathOf(R.event, ns), {
+        body: {
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          // `<object>.<hex time>`, as client-go names events (a generateName may not end in '.').
+          metadata: { name: `${regarding.metadata.name}.${(Date.now() * 1000 + (this.eventSeq++ % 1000)).toString(16)}`, namespace: ns },
+          eventTime: new Date().toISOString().replace('Z', '000Z'),
+          reportingController: 'konsortium.dev/operator',
+          reportingInstance: instance,
+          action: reason,
+          reason,
+          type,
+          note: note.slice(0, 1024),
+          regarding: { apiVersion: regarding.apiVersion, kind: regarding.kind, name: regarding.metadata.name, namespace: ns, uid: regarding.metadata.uid },
+        },
+      });
+      return null;
+    } catch (err) {
+      return err as Error;
+    }
   }
 
   async delete(type: ResourceType, namespace: string, name: string, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<void> {

@@ -31,6 +31,8 @@ export interface ReconcileContext {
   readonly status: StatusWriter;
   /** Objects the spec references (keys Secret, genesis ConfigMap) that are not ours to watch. */
   readonly refs: ReferenceChecks;
+  /** Records a Kubernetes Event about an object (best effort: a failure is logged). */
+  record(regarding: { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, note: string): void;
   /** Test hook: called between the steps of a reconcile (the kill-mid-reconcile test exits here). */
   readonly onStep?: (step: string, key: string) => void | Promise<void>;
 }

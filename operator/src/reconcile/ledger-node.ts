@@ -82,6 +82,7 @@ export async function reconcileLedgerNode(ctx: ReconcileContext, namespace: stri
       const made = generateNodeKeys(node, suite);
       if ((await ctx.kube.createIfAbsent(R.secret, made.secret)) !== null) {
         ctx.log.info({ node: key, publicKey: made.publicKey }, 'generated node keys');
+        ctx.record(node, 'Normal', 'KeysGenerated', `node keys generated into Secret ${names.generatedKeys}; public key ${made.publicKey} (register it in governance)`);
         status.publicKey = made.publicKey;
         status.sealKey = made.sealKey;
         await ctx.onStep?.('keys', key);
@@ -173,6 +174,7 @@ async function followMembership(ctx: ReconcileContext, node: LedgerNode, s: Node
         if (node.spec.join === true) {
           await m.addLearner(view, s.self);
           ctx.log.info({ node: `${ns}/${node.metadata.name}`, channel }, 'added to Raft as a learner');
+          ctx.record(node, 'Normal', 'AddedAsLearner', `added to channel ${channel} as a Raft learner`);
           pending ??= { raftRole: 'none', ok: false, reason: 'Joining', message: `added to ${channel} as a learner`, retryMs: 1_000 };
         } else {
           pending ??= { raftRole: 'none', ok: false, reason: 'NotAMember', message: `a genesis node that ${channel}'s membership does not list (removed earlier?): recreate it with spec.join` };
@@ -180,6 +182,7 @@ async function followMembership(ctx: ReconcileContext, node: LedgerNode, s: Node
       } else if (me.role === 'learner' && node.spec.role === 'voter') {
         if (running && (await m.promote(view, id))) {
           ctx.log.info({ node: `${ns}/${node.metadata.name}`, channel }, 'promoted to voter');
+          ctx.record(node, 'Normal', 'Promoted', `promoted to voter in channel ${channel}`);
           roles.push('voter');
         } else {
           roles.push('learner');
@@ -214,6 +217,7 @@ async function finalize(ctx: ReconcileContext, node: LedgerNode, network: Konsor
           still = true;
           await m.remove(view, node.spec.nodeId);
           ctx.log.info({ node: key, channel }, 'removed from Raft');
+          ctx.record(node, 'Normal', 'LeftRaft', `removed from channel ${channel}'s Raft group before its pod goes`);
         }
       }
       await ctx.onStep?.('left-raft', key);

@@ -173,6 +173,9 @@ if (!haveCluster()) {
         { ...WAIT, what: 'the network status back to 3 voters' },
       );
       t.pass('the network reports 3 nodes and 3 voters, Ready');
+      const events = JSON.parse(await kubectl(['-n', ns, 'get', 'events.events.k8s.io', '-o', 'json'])) as { items: { reason: string; regarding: { name: string } }[] };
+      const of4 = events.items.filter((e) => e.regarding.name === 'raft-node-4').map((e) => e.reason);
+      for (const reason of ['AddedAsLearner', 'Promoted', 'LeftRaft']) t.ok(of4.includes(reason), `a ${reason} event about node 4 (${of4.join(', ')})`);
     });
   });
 }

@@ -112,6 +112,16 @@ if (!haveCluster()) {
     const file = JSON.parse(Buffer.from(keys!.data['keys.json']!, 'base64').toString()) as Record<string, string>;
     t.same(Object.keys(file).sort(), ['intl', 'seal'], 'the key file holds the suite key and the seal key');
     t.notOk(JSON.stringify(n1).includes(file.intl!), 'the private key is not in the LedgerNode');
+    const events = await waitFor(
+      async () => {
+        const list = JSON.parse(await kubectl(['-n', ns, 'get', 'events.events.k8s.io', '-o', 'json'])) as { items: { reason: string; note: string; regarding: { name: string } }[] };
+        const e = list.items.find((x) => x.reason === 'KeysGenerated' && x.regarding.name === 'alpha-node-1');
+        return e;
+      },
+      { ...WAIT, what: 'a KeysGenerated event' },
+    );
+    t.match(events.note, n1!.status.publicKey, 'an event tells the public key to register');
+    t.notOk(events.note.includes(file.intl!), 'and not the private one');
 
     const sts = await getJson<{
       metadata: { ownerReferences: { uid: string; controller: boolean }[] };
