@@ -11,21 +11,11 @@
  * Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage.
  */
 import { pino } from 'pino';
-import { MAIN_USAGE, type MainOptions, parseMainOptions, UsageError } from './platform/options.js';
+import { parseOrExit } from './platform/cli-exit.js';
+import { MAIN_USAGE, parseMainOptions } from './platform/options.js';
 import type { Platform, PlatformOptions } from './platform/platform.js';
 
-let o: MainOptions;
-try {
-  o = parseMainOptions(process.argv.slice(2), process.env);
-} catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  process.stderr.write(`konsortium: ${err.message}\n\nRun with --help for the flags.\n`);
-  process.exit(2);
-}
-if (o.help) {
-  process.stdout.write(MAIN_USAGE);
-  process.exit(0);
-}
+const o = parseOrExit('konsortium', () => parseMainOptions(process.argv.slice(2), process.env), MAIN_USAGE, 'Run with --help for the flags.\n');
 
 const logger = pino({ level: o.logLevel });
 
@@ -66,17 +56,14 @@ async function banner(platform: Platform, startedMs: number): Promise<string> {
 
 // Loaded once the command line is good: usage errors and --help answer at once.
 const { RedisServerMissingError } = await import('./infra/redis-server.js');
-const { checkKubernetesAccess, kubernetesRuntime } = await import('./platform/kubernetes.js');
+const { openKubernetesRuntime } = await import('./platform/kubernetes.js');
 const { startPlatform } = await import('./platform/platform.js');
 
 try {
   const started = Date.now();
   let runtime: PlatformOptions['runtime'];
   if (o.runtime.kind === 'kubernetes') {
-    const k8s = kubernetesRuntime({ ...(o.runtime.namespace ? { namespace: o.runtime.namespace } : {}), ...(o.runtime.nodeImage ? { nodeImage: o.runtime.nodeImage } : {}) }, logger);
-    await checkKubernetesAccess(k8s.kubeConfig, k8s.namespace);
-    logger.info({ namespace: k8s.namespace, server: k8s.kubeConfig.getCurrentCluster()?.server }, 'Kubernetes node runtime');
-    runtime = k8s.make;
+    runtime = await openKubernetesRuntime(o.runtime, logger);
   }
   const platform = await startPlatform({
     dataDir: o.dataDir,

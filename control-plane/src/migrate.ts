@@ -6,7 +6,8 @@
  * applied (or nothing was pending), 1 with the last error, 2 on bad usage. See MIGRATE_USAGE
  * in platform/options.ts.
  */
-import { MIGRATE_USAGE, parseMigrateOptions, UsageError } from './platform/options.js';
+import { parseOrExit } from './platform/cli-exit.js';
+import { MIGRATE_USAGE, parseMigrateOptions } from './platform/options.js';
 
 function line(s: string): void {
   process.stderr.write(`${new Date().toISOString()} konsortium-migrate: ${s}\n`);
@@ -16,18 +17,7 @@ function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }
 
-let o;
-try {
-  o = parseMigrateOptions(process.argv.slice(2), process.env);
-} catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  process.stderr.write(`konsortium-migrate: ${err.message}\n\n${MIGRATE_USAGE}`);
-  process.exit(2);
-}
-if (o.help) {
-  process.stdout.write(MIGRATE_USAGE);
-  process.exit(0);
-}
+const o = parseOrExit('konsortium-migrate', () => parseMigrateOptions(process.argv.slice(2), process.env), MIGRATE_USAGE);
 
 // Loaded once the command line is good: usage errors and --help answer at once.
 const { migrateWithRetry } = await import('./platform/migrate-retry.js');

@@ -12,21 +12,11 @@
  * its steps are idempotent. Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage.
  */
 import { pino } from 'pino';
-import { parseWorkerOptions, UsageError, WORKER_USAGE, type WorkerOptions } from './platform/options.js';
+import { parseOrExit } from './platform/cli-exit.js';
+import { parseWorkerOptions, WORKER_USAGE } from './platform/options.js';
 import type { WorkerProcessOptions } from './platform/worker-process.js';
 
-let o: WorkerOptions;
-try {
-  o = parseWorkerOptions(process.argv.slice(2), process.env);
-} catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  process.stderr.write(`konsortium-worker: ${err.message}\n\n${WORKER_USAGE}`);
-  process.exit(2);
-}
-if (o.help) {
-  process.stdout.write(WORKER_USAGE);
-  process.exit(0);
-}
+const o = parseOrExit('konsortium-worker', () => parseWorkerOptions(process.argv.slice(2), process.env), WORKER_USAGE);
 
 const logger = pino({ level: o.logLevel });
 let stopping = false;
@@ -52,14 +42,11 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 
 try {
   // Loaded once the environment is good: usage errors and --help answer at once.
-  const { checkKubernetesAccess, kubernetesRuntime } = await import('./platform/kubernetes.js');
+  const { openKubernetesRuntime } = await import('./platform/kubernetes.js');
   const { startWorkerProcess } = await import('./platform/worker-process.js');
   let runtime: WorkerProcessOptions['runtime'];
   if (o.runtime.kind === 'kubernetes') {
-    const k8s = kubernetesRuntime({ ...(o.runtime.namespace ? { namespace: o.runtime.namespace } : {}), ...(o.runtime.nodeImage ? { nodeImage: o.runtime.nodeImage } : {}) }, logger);
-    await checkKubernetesAccess(k8s.kubeConfig, k8s.namespace);
-    logger.info({ namespace: k8s.namespace, server: k8s.kubeConfig.getCurrentCluster()?.server }, 'Kubernetes node runtime');
-    runtime = k8s.make;
+    runtime = await openKubernetesRuntime(o.runtime, logger);
   }
   const started = await startWorkerProcess({
     dataDir: o.dataDir,

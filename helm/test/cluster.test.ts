@@ -48,7 +48,7 @@ async function leftovers(ns: string, release: string): Promise<KubeObject[]> {
 }
 
 t.before(async () => {
-  await applyCrds(kc);
+  await applyCrds();
 });
 
 t.test('the rendered chart passes a server-side dry run', { timeout: 120_000 }, async (t) => {

@@ -18,7 +18,7 @@ if (!haveCluster()) {
 } else {
   t.test('provisioning through the kubernetes runtime: the operator makes the nodes run', async (t) => {
     const kc = kubeConfig();
-    await applyCrds(kc);
+    await applyCrds();
     const ns = await testNamespace(kc, t, 'cp-runtime');
     const op = startOperator({ kubeConfig: kc, namespaces: [ns] });
     t.teardown(() => op.stop());

@@ -35,10 +35,9 @@ export async function kubectl(args: readonly string[], input?: string): Promise<
 }
 
 /** The chart's CRDs, applied server-side; resolves once both are Established. */
-export async function applyCrds(kc: KubeConfig): Promise<void> {
+export async function applyCrds(): Promise<void> {
   // kubectl, not client-node's object API: its typed serializer drops the x-kubernetes-* schema
   // extensions (the CEL rules among them).
-  void kc;
   await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=konsortium-tests', '-f', CRD_DIR]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/konsortiumnetworks.konsortium.dev', 'crd/ledgernodes.konsortium.dev']);
 }

@@ -93,3 +93,15 @@ export function kubernetesRuntime(s: KubernetesSettings, logger?: RuntimeLogger)
     make: ({ db }) => new KubernetesNodeRuntime({ namespace, kubeConfig: kc, profile: databaseProfile(db, s.nodeImage), ...(logger ? { logger } : {}) }),
   };
 }
+
+/**
+ * The runtime of a process started with `--runtime kubernetes` (the API's main.ts and
+ * worker-main.ts): settings resolved, access to LedgerNodes checked at start (a clear error
+ * before anything else starts), the namespace and server logged.
+ */
+export async function openKubernetesRuntime(r: { namespace?: string; nodeImage?: string }, logger: RuntimeLogger): Promise<(deps: { db: PrismaClient }) => KubernetesNodeRuntime> {
+  const k8s = kubernetesRuntime({ namespace: r.namespace, nodeImage: r.nodeImage }, logger);
+  await checkKubernetesAccess(k8s.kubeConfig, k8s.namespace);
+  logger.info({ namespace: k8s.namespace, server: k8s.kubeConfig.getCurrentCluster()?.server }, 'Kubernetes node runtime');
+  return k8s.make;
+}

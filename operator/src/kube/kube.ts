@@ -8,7 +8,7 @@
 import { FIELD_MANAGER, type KubeObject } from '../api-types.js';
 import type { Informer } from './informer.js';
 import { isNotFound, type KubeRest } from './rest.js';
-import { apiVersionOf, pathOf, R, type ResourceType } from './resources.js';
+import { apiVersionOf, microTime, pathOf, R, type ResourceType } from './resources.js';
 
 export class Kube {
   private readonly informers = new Map<string, Informer[]>();
@@ -98,7 +98,7 @@ export class Kube {
           kind: 'Event',
           // `<object>.<hex time>`, as client-go names events (a generateName may not end in '.').
           metadata: { name: `${regarding.metadata.name}.${(Date.now() * 1000 + (this.eventSeq++ % 1000)).toString(16)}`, namespace: ns },
-          eventTime: new Date().toISOString().replace('Z', '000Z'),
+          eventTime: microTime(Date.now()),
           reportingController: 'konsortium.dev/operator',
           reportingInstance: instance,
           action: reason,

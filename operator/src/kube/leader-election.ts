@@ -8,7 +8,7 @@
  * without waiting for it to expire.
  */
 import { isConflict, isNotFound, type KubeRest } from './rest.js';
-import { pathOf, R } from './resources.js';
+import { microTime, pathOf, R } from './resources.js';
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -26,8 +26,6 @@ interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
   spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
-
-const microTime = (ms: number): string => new Date(ms).toISOString().replace('Z', '000Z');
 
 export class LeaderElector {
   private leading = false;

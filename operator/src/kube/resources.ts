@@ -35,3 +35,8 @@ export function pathOf(r: ResourceType, namespace?: string, name?: string, subre
   if (subresource !== undefined) p += `/${subresource}`;
   return p;
 }
+
+/** Kubernetes' MicroTime (RFC 3339 with microseconds), as Leases and events.k8s.io Events want it. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '000Z');
+}

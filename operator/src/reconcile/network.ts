@@ -7,7 +7,7 @@
  */
 import { FINALIZER, type KonsortiumNetwork, type KubeObject, type ChannelStatus } from '../api-types.js';
 import { buildNetworkPdb, buildNetworkPolicy } from '../builders/network-objects.js';
-import { resolveNodeSettings } from '../builders/node-settings.js';
+import { addressBook } from '../builders/node-settings.js';
 import { type ConditionInput, conditionOf, isoSeconds, setConditions } from '../conditions.js';
 import { R } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/work-queue.js';
@@ -45,7 +45,7 @@ export async function reconcileNetwork(ctx: ReconcileContext, namespace: string,
   let membershipProblem: string | null = null;
   if (managed && live.length > 0) {
     const m = await ctx.membership(namespace, name);
-    const book = reachableNodes(resolveNodeSettings(live[0]!, net, nodes, ctx.defaults).peers, live, ctx.defaults.clusterDomain);
+    const book = reachableNodes(addressBook(live[0]!, nodes, ctx.defaults), live, ctx.defaults.clusterDomain);
     channels = [];
     for (const ch of net.spec.channels) {
       try {

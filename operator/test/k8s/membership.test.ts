@@ -33,7 +33,7 @@ if (!haveCluster()) {
 } else {
   t.test('Raft membership follows the LedgerNodes', async (t) => {
     const kc = kubeConfig();
-    await applyCrds(kc);
+    await applyCrds();
     const ns = await testNamespace(kc, t, 'op-raft');
     const lc: LedgerCluster = await startLedgerCluster({ size: 3, channels: [{ name: CH }] });
     t.teardown(() => lc.destroy());

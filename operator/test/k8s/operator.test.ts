@@ -58,7 +58,7 @@ if (!haveCluster()) {
     );
 
   t.before(async () => {
-    await applyCrds(kc);
+    await applyCrds();
   });
 
   t.test('invalid resources are refused by the API server with their message', async (t) => {

@@ -20,7 +20,7 @@ if (!haveCluster()) {
 } else {
   t.test("the operator works with the chart's least-privilege RBAC, and only with it", async (t) => {
     const admin = kubeConfig();
-    await applyCrds(admin);
+    await applyCrds();
     const ns = await testNamespace(admin, t, 'op-rbac');
     const other = await testNamespace(admin, t, 'op-rbac-other');
     // The chart's operator ServiceAccount and RBAC, watching only `ns` (a Role there, not a ClusterRole).
