@@ -9,6 +9,7 @@
  * election only one reconciles, and the other takes over when it stops.
  */
 import t from 'tap';
+import { Watch } from '@kubernetes/client-node';
 import { FINALIZER, type Operator, startOperator } from '@konsortium/operator';
 import { apply, applyCrds, conditionStatus, getJson, haveCluster, kubeConfig, kubectl, names, testNamespace } from '../../../test/lib/k8s.js';
 import { waitFor } from '../../../test/lib/process.js';
@@ -150,30 +151,34 @@ if (!haveCluster()) {
     await apply(ns, [genesis('beta'), network('beta'), ...[1, 2, 3].map((i) => ledgerNode('beta', i))]);
     await allReady(ns, 'ledgernodes', 3);
 
-    // Watch the pods: how many of the network's nodes are down at once, at most.
+    // Watch the pods (a real watch, so no transition is missed between polls): how many of the
+    // network's nodes are down at once, at most.
+    const watched = ['beta-node-1-0', 'beta-node-2-0', 'beta-node-3-0'];
     const down = new Set<string>();
     let maxDown = 0;
     const rolled = new Set<string>();
-    const stop = new AbortController();
-    const watcher = (async () => {
-      while (!stop.signal.aborted) {
-        const list = JSON.parse(await kubectl(['-n', ns, 'get', 'pods', '-o', 'json'])) as {
-          items: { metadata: { name: string; deletionTimestamp?: string }; spec: { containers: { image: string }[] }; status: { conditions?: { type: string; status: string }[] } }[];
-        };
-        for (const n of ['beta-node-1-0', 'beta-node-2-0', 'beta-node-3-0']) {
-          const p = list.items.find((x) => x.metadata.name === n);
-          const ready = p !== undefined && p.metadata.deletionTimestamp === undefined && conditionStatus(p, 'Ready') === 'True';
-          if (ready) down.delete(n);
-          else down.add(n);
-          if (ready && p.spec.containers[0]!.image === 'example.org/ledger-node:2') rolled.add(n);
-        }
+    const seen = new Set<string>();
+    type PodEvent = { metadata: { name: string; deletionTimestamp?: string }; spec: { containers: { image: string }[] }; status: { conditions?: { type: string; status: string }[] } };
+    const watch = await new Watch(kc).watch(
+      `/api/v1/namespaces/${ns}/pods`,
+      {},
+      (type: string, p: PodEvent) => {
+        const n = p.metadata.name;
+        if (!watched.includes(n)) return;
+        seen.add(n);
+        const ready = type !== 'DELETED' && p.metadata.deletionTimestamp === undefined && conditionStatus(p, 'Ready') === 'True';
+        if (ready) down.delete(n);
+        else down.add(n);
+        if (ready && p.spec.containers[0]!.image === 'example.org/ledger-node:2') rolled.add(n);
         maxDown = Math.max(maxDown, down.size);
-      }
-    })();
+      },
+      () => {},
+    );
+    await waitFor(async () => (seen.size === 3 && down.size === 0 ? true : undefined), { ...WAIT, what: 'the watch to see three Ready pods' });
+    maxDown = 0;
     await kubectl(['-n', ns, 'patch', 'konsortiumnetwork', 'beta', '--type=merge', '-p', '{"spec":{"image":"example.org/ledger-node:2"}}']);
     await waitFor(async () => (rolled.size === 3 ? true : undefined), { ...WAIT, what: 'all three nodes on the new image' });
-    stop.abort();
-    await watcher;
+    watch.abort();
     t.equal(rolled.size, 3, 'every node runs the new image');
     t.equal(maxDown, 1, 'never more than one node down at a time');
     await allReady(ns, 'ledgernodes', 3);
