@@ -75,7 +75,7 @@ module.exports = {
       name: 'nothing-imports-test',
       comment: 'Only tests use the shared test library: test/ and the packages\' own test folders.',
       severity: 'error',
-      from: { path: ours, pathNot: ['^test/', '^(control-plane|operator|helm|data-plane/[^/]+)/test/'] },
+      from: { path: ours, pathNot: ['^test/', '^(control-plane|operator|helm|web-portal|data-plane/[^/]+)/test/'] },
       to: { path: '^test/' },
     },
     {

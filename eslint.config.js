@@ -22,13 +22,13 @@ const pureRestrictions = (what) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.tap/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', '**/.harness-dist/**', '.artifacts/**', '**/node_modules/**', '**/.tap/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
-      parserOptions: { project: ['./tsconfig.test.json', './data-plane/*/tsconfig.json', './control-plane/tsconfig.json', './operator/tsconfig.json', './test/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: ['./tsconfig.test.json', './data-plane/*/tsconfig.json', './control-plane/tsconfig.json', './operator/tsconfig.json', './test/tsconfig.json', './web-portal/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

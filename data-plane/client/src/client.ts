@@ -179,6 +179,15 @@ export class KonsortiumClient {
     return readStateProof((await this.http.json('GET', path, { ...call(options), query: { height: options.height } })).body);
   }
 
+  /**
+   * GET /v1/channels/:channel/<path> for a contract's read routes (e.g. `cfa/assets`) that have
+   * no typed method here; the body comes back as parsed JSON for the caller's own reader to check.
+   */
+  async channelRead(channel: string, path: string, options: CallOptions & { readonly query?: Readonly<Record<string, string | number | undefined>> } = {}): Promise<unknown> {
+    if (path.startsWith('/') || path.includes('..')) throw new RangeError(`path must be relative to the channel, got "${path}"`);
+    return (await this.http.json('GET', `${this.channelPath(channel)}/${path}`, { ...call(options), ...(options.query ? { query: options.query } : {}) })).body;
+  }
+
   /** GET /v1/channels/:channel/nodes: node ids and public keys (what block signatures are checked against). */
   async nodes(channel: string, options: CallOptions = {}): Promise<NodeKey[]> {
     return readNodes((await this.http.json('GET', `${this.channelPath(channel)}/nodes`, call(options))).body);

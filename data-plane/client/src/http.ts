@@ -98,7 +98,7 @@ export class HttpTransport {
   }
 
   /** A JSON request; 2xx bodies are parsed, other statuses become KonsortiumApiError. */
-  async json(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: RequestOptions = {}): Promise<JsonResponse> {
+  async json(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<JsonResponse> {
     return this.retrying(options, () => this.jsonOnce(method, path, options));
   }
 
@@ -133,7 +133,7 @@ export class HttpTransport {
     }
   }
 
-  private async jsonOnce(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: RequestOptions): Promise<JsonResponse> {
+  private async jsonOnce(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions): Promise<JsonResponse> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const scope = new AbortScope(options.signal, timeoutMs, () => `${method} ${path}: no answer within ${timeoutMs} ms`);
     try {

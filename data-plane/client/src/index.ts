@@ -75,3 +75,4 @@ export type {
   TxStatus,
   TxStatusName,
 } from './types.js';
+export { ControlPlaneClient, type ControlPlaneClientOptions, type Me, type Page, type TokenPair } from './control-plane.js';

@@ -1,0 +1,40 @@
+/** The current language for the app, with react-intl's provider under it. */
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
+import { IntlProvider } from 'react-intl';
+import { messagesFor } from '../i18n/catalog.js';
+import { initialLocale, keepLocale, LOCALE_CURRENCY, type Locale } from '../i18n/locales.js';
+
+interface LocaleValue {
+  readonly locale: Locale;
+  /** The default display currency of the locale (amounts carry their own where they have one). */
+  readonly currency: string;
+  setLocale(l: Locale): void;
+}
+
+const LocaleContext = createContext<LocaleValue | null>(null);
+
+export function LocaleProvider({ children }: { children: ReactNode }) {
+  const [locale, setLocale] = useState<Locale>(initialLocale);
+  useEffect(() => keepLocale(locale), [locale]);
+  const messages = useMemo(() => messagesFor(locale), [locale]);
+  const value = useMemo(() => ({ locale, currency: LOCALE_CURRENCY[locale], setLocale }), [locale]);
+  return (
+    <LocaleContext.Provider value={value}>
+      <IntlProvider locale={locale === 'zh' ? 'zh-CN' : locale} messages={messages} defaultLocale="en" onError={reportIntlError}>
+        {children}
+      </IntlProvider>
+    </LocaleContext.Provider>
+  );
+}
+
+/** A missing message is a bug the catalog test catches; say so in the console, never crash. */
+function reportIntlError(err: { code?: string; message: string }): void {
+  if (err.code === 'MISSING_TRANSLATION') console.warn(err.message);
+  else console.error(err.message);
+}
+
+export function useLocale(): LocaleValue {
+  const v = useContext(LocaleContext);
+  if (v === null) throw new Error('useLocale outside LocaleProvider');
+  return v;
+}
