@@ -10,6 +10,7 @@
  * Ctrl-C (SIGINT) or SIGTERM stops everything cleanly; a second signal exits at once.
  * Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage.
  */
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { parseOrExit } from './platform/cli-exit.js';
 import { MAIN_USAGE, parseMainOptions } from './platform/options.js';
@@ -18,6 +19,10 @@ import type { Platform, PlatformOptions } from './platform/platform.js';
 const o = parseOrExit('konsortium', () => parseMainOptions(process.argv.slice(2), process.env), MAIN_USAGE, 'Run with --help for the flags.\n');
 
 const logger = pino({ level: o.logLevel });
+
+/** The portal's Vite build in this checkout: control-plane/dist/main.js → web-portal/dist. */
+const DEFAULT_PORTAL_DIR = fileURLToPath(new URL('../../web-portal/dist', import.meta.url));
+const portalDir = o.portalDir ?? DEFAULT_PORTAL_DIR;
 
 /** What this start prints: where everything is, and the credentials it made (once). */
 async function banner(platform: Platform, startedMs: number): Promise<string> {
@@ -37,6 +42,7 @@ async function banner(platform: Platform, startedMs: number): Promise<string> {
     `Konsortium is running (started in ${((Date.now() - startedMs) / 1000).toFixed(1)} s; data in ${o.dataDir})`,
     '',
     `  Control-plane API  ${platform.url}${platform.publicUrl === platform.url ? '' : `  (nodes use ${platform.publicUrl})`}`,
+    `  Web portal         ${platform.portalUrl ?? `not built (${portalDir}; npm run build builds it)`}`,
     `  OpenAPI            ${platform.url}/openapi.json`,
     `  JWKS               ${platform.url}/.well-known/jwks.json`,
     `  Metrics / health   ${platform.url}/metrics  ${platform.url}/readyz`,
@@ -77,6 +83,7 @@ try {
     network: { name: 'consortium', nodes: o.nodes, create: o.network, ...(o.runtime.kind === 'kubernetes' ? { readyTimeoutMs: 600_000 } : {}) },
     worker: o.worker,
     demoTenant: o.demo,
+    portalDir,
     logger,
   });
   process.stdout.write(await banner(platform, started));

@@ -89,6 +89,20 @@ t.test('object-level authorisation and the resource routes', async (t) => {
   }
   t.same(await snapshot(), before, "B's objects are unchanged by all of it");
 
+  await t.test('listings page with ?limit= (query strings are text: coerced to the schema, bodies never)', async (t) => {
+    const all = await call('GET', '/v1/tenants', root);
+    const ids = (all.body.items as { id: string }[]).map((x) => x.id);
+    t.ok(ids.length >= 2);
+    const first = await call('GET', '/v1/tenants?limit=1', root);
+    t.equal(first.status, 200);
+    t.same((first.body.items as { id: string }[]).map((x) => x.id), ids.slice(0, 1));
+    t.equal(first.body.next, ids[0], 'the next page starts after the last item');
+    const second = await call('GET', `/v1/tenants?limit=1&after=${ids[0]}`, root);
+    t.same((second.body.items as { id: string }[]).map((x) => x.id), ids.slice(1, 2));
+    t.match(await call('GET', '/v1/tenants?limit=abc', root), { status: 400 }, 'a limit that is not a number is refused');
+    t.match(await call('GET', '/v1/tenants?limit=0', root), { status: 400 }, 'and one out of range');
+  });
+
   await t.test('what a tenant does see', async (t) => {
     const nodes = await call('GET', `/v1/networks/${network.id}/nodes`, aAdmin);
     t.same((nodes.body.items as { id: string }[]).map((n) => n.id), [sharedNode.id], "A sees the shared node, not B's dedicated one");

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { type MainOptions, parseMainOptions, parseMigrateOptions, parseWorkerOptions, UsageError } from '../src/platform/options.js';
+import { MAIN_USAGE, type MainOptions, parseMainOptions, parseMigrateOptions, parseWorkerOptions, UsageError } from '../src/platform/options.js';
 
 const CWD = '/srv/konsortium';
 const main = (argv: string[], env: Record<string, string> = {}): MainOptions => parseMainOptions(argv, env, CWD);
@@ -133,6 +133,16 @@ t.test('main: bad usage is refused, naming the flag', async (t) => {
     t.match(message, what);
     t.notOk(message.includes(secret), `the message does not echo the URL (${message})`);
   }
+});
+
+t.test('main: the web portal directory', async (t) => {
+  t.equal(main([]).portalDir, undefined, 'unset: main.ts serves web-portal/dist of the checkout');
+  t.equal(main(['--portal-dir', 'web/dist']).portalDir, '/srv/konsortium/web/dist', 'relative to the working directory');
+  t.equal(main([], { KONSORTIUM_PORTAL_DIR: '/opt/portal' }).portalDir, '/opt/portal', 'the variable');
+  t.equal(main(['--portal-dir', '/a'], { KONSORTIUM_PORTAL_DIR: '/b' }).portalDir, '/a', 'the flag wins');
+  t.equal(main([], { KONSORTIUM_PORTAL_DIR: '' }).portalDir, undefined, 'an empty variable is unset');
+  refuses(t, () => main(['--portal-dir']), /--portal-dir/, 'a missing value');
+  t.match(MAIN_USAGE, /--portal-dir DIR\s+KONSORTIUM_PORTAL_DIR/, 'in the usage text');
 });
 
 t.test('worker: the environment', async (t) => {

@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,10 +81,17 @@ t.test('main.js and worker-main.js over an external PostgreSQL and Redis', async
   const dataDir = path.join(base, 'api');
   const args = (dir: string) => ['--database-url', databaseUrl, '--redis-url', redis.url, '--port', '0', '--data-dir', dir, '--no-network', '--no-demo', '--no-worker', '--public-url', 'http://cp.konsortium.svc:8700', '--log-level', 'warn'];
 
-  let api = start(t, 'main.js', args(dataDir), env);
+  // A stand-in portal build (KONSORTIUM_PORTAL_DIR), served at / beside the API.
+  const portalDir = path.join(base, 'portal');
+  await mkdir(path.join(portalDir, 'assets'), { recursive: true });
+  await writeFile(path.join(portalDir, 'index.html'), '<!doctype html><title>stand-in portal</title>');
+  let api = start(t, 'main.js', args(dataDir), { ...env, KONSORTIUM_PORTAL_DIR: portalDir });
   await until(api, /Press Ctrl-C to stop\./, 120_000);
   const url = /Control-plane API {2}(http:\/\/127\.0\.0\.1:\d+)/.exec(api.out)?.[1];
   t.ok(url, `the API listens on loopback (${url})`);
+  t.match(api.out, new RegExp(`Web portal {9}${url}/\n`), 'the banner shows the portal URL');
+  const page = await fetch(`${url}/tenants`, { headers: { accept: 'text/html' } });
+  t.equal(await page.text(), '<!doctype html><title>stand-in portal</title>', 'and it is served');
   t.match(api.out, /\(nodes use http:\/\/cp\.konsortium\.svc:8700\)/, 'the public URL is what the nodes get');
   t.match(api.out, /no worker in this process/);
   t.match(api.out, /Ledger nodes:\n {4}none/, 'no network');
@@ -105,10 +112,14 @@ t.test('main.js and worker-main.js over an external PostgreSQL and Redis', async
   await until(api, /Press Ctrl-C to stop\./, 120_000);
   t.notOk(api.out.includes(creds![2]!), 'a later start does not show the password again');
   t.match(api.out, /Credentials: in .*credentials\.json \(shown on the first start only\)/);
+  // No portal flag: web-portal/dist of this checkout, found from control-plane/dist.
+  const checkoutPortal = path.resolve(DIST, '../../web-portal/dist');
+  t.match(api.out, existsSync(path.join(checkoutPortal, 'index.html')) ? /Web portal {9}http:\/\/127\.0\.0\.1:\d+\/\n/ : new RegExp(`Web portal {9}not built \\(${checkoutPortal}`), 'the default portal directory');
   t.equal(await stopWith(api, 'SIGINT'), 0, 'SIGINT: exit 0');
 
-  const other = start(t, 'main.js', args(path.join(base, 'api-2')), env);
+  const other = start(t, 'main.js', [...args(path.join(base, 'api-2')), '--portal-dir', path.join(base, 'no-portal')], env);
   await until(other, /Press Ctrl-C to stop\./, 120_000);
+  t.match(other.out, /Web portal {9}not built \(.*no-portal; npm run build builds it\)/, 'without a portal build the API runs alone');
   t.notMatch(other.out, /Platform admin /, 'another instance over the same database shows no (invented) password');
   t.match(other.out, /made by another instance/);
   t.notOk(existsSync(path.join(base, 'api-2', 'credentials.json')), 'and writes none');

@@ -12,6 +12,7 @@ import {
   changesMoney,
   changesUnits,
   checkShape,
+  isProjectedOperation,
   isTxRefusal,
   labelOf,
   namedInArgs,
@@ -46,12 +47,17 @@ t.test('labels of transactions', async (t) => {
   t.same(operationsOf(l.method, l.args), two, 'round trip');
   t.equal(operationsOf('multi', { operations: [] }), null);
   t.equal(operationsOf('nodot', {}), null);
+  t.ok(isProjectedOperation('cfa', 'mint') && isProjectedOperation('cfa', 'someFutureMethod'), 'every cfa call is projected');
+  t.ok(isProjectedOperation('governance', 'setFees'), 'and the fee schedule');
+  t.notOk(isProjectedOperation('governance', 'addMember') || isProjectedOperation('voting', 'vote'), 'other governance and other contracts are not');
 });
 
 t.test('checkShape and isTxRefusal', async (t) => {
   t.equal(checkShape('cfa.mint', { account: 'a', amount: 1, ref: 'r' }), null);
   t.match(checkShape('cfa.mint', { account: 'a' }), { code: 'INVALID_ARGS', message: /amount, ref/ });
-  t.match(checkShape('governance.setFees', {}), { code: 'UNKNOWN_METHOD' });
+  t.match(checkShape('governance.addMember', {}), { code: 'UNKNOWN_METHOD' });
+  t.match(checkShape('governance.setFees', {}), { code: 'INVALID_ARGS', message: /collector, rules/ }, 'the fee schedule is projected: its shape is checked');
+  t.equal(checkShape('governance.setFees', { collector: 'operator', rules: {} }), null);
   t.match(checkShape('multi', { operations: [{ contract: 'cfa', method: 'mint', args: { account: 'a', amount: 1, ref: 'r' } }, { contract: 'cfa', method: 'burn', args: 3 }] }), { code: 'INVALID_ARGS' });
   t.ok(isTxRefusal(new KonsortiumApiError(400, 'INVALID_ARGS', 'x')));
   t.ok(isTxRefusal(new KonsortiumApiError(401, 'BAD_SIGNATURE', 'x')));

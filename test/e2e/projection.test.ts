@@ -166,7 +166,7 @@ t.test('the CFA projection: two-phase sync, reconciliation, resume, audit', asyn
     t.equal(bad, 0, `${label}: ${rows.length} balance rows match the chain at ${cursor.height}`);
     return out;
   };
-  /** Every cfa transaction on chain up to the cursor, from the blocks (independently of the projection). */
+  /** Every projected transaction on chain up to the cursor, from the blocks (independently of the projection). */
   const chainCfaTxs = async (): Promise<Map<string, { height: number; code: string }>> => {
     const cursor = (await readCursor(db, CH))!;
     const out = new Map<string, { height: number; code: string }>();
@@ -175,7 +175,8 @@ t.test('the CFA projection: two-phase sync, reconciliation, resume, audit', asyn
         const block = decodeBlock((d) => intlSuite.hash(d), fromHex(b.block));
         block.txs.forEach((bytes, i) => {
           const tx = decodeTx(bytes);
-          if (tx.operations.some((o) => o.contract === 'cfa')) out.set(toHex(tx.id), { height: b.height, code: block.results[i]! });
+          // The fee schedule (governance.setFees) is projected too: it is the CFA commission's.
+          if (tx.operations.some((o) => o.contract === 'cfa' || (o.contract === 'governance' && o.method === 'setFees'))) out.set(toHex(tx.id), { height: b.height, code: block.results[i]! });
         });
       }
     }

@@ -6,11 +6,12 @@
  * Validation is strict: no type coercion of bodies, unknown properties refused (not stripped).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import AjvCompiler from '@fastify/ajv-compiler';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKeyService } from '../auth/api-keys.js';
 import type { KeyRing } from '../auth/keys.js';
@@ -21,6 +22,7 @@ import type { PrismaClient } from '../db/prisma.js';
 import { type ApiContext, type ApiLimits, type CfaGateway, DEFAULT_API_LIMITS, type IntegrityPort, type OperationQueue } from './context.js';
 import { errorHandler } from './errors.js';
 import { ApiMetrics } from './metrics.js';
+import { type Portal, portalIndex, registerPortal } from './portal.js';
 import { createAuthenticator } from './principal.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
@@ -30,7 +32,11 @@ import { healthRoutes, type Readiness } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
 import { integrityRoutes } from './routes/integrity.js';
 import { invoiceRoutes } from './routes/invoices.js';
+import { ledgerEndpointRoutes } from './routes/ledger-endpoints.js';
+import { ledgerGatewayRoutes, type LedgerGatewayOptions } from './routes/ledger-gateway.js';
 import { networkRoutes } from './routes/networks.js';
+import { nodeHealthRoutes } from './routes/node-health.js';
+import { nodeTokenRoutes } from './routes/node-token.js';
 import { operationRoutes } from './routes/operations.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { usageRoutes } from './routes/usage.js';
@@ -61,6 +67,30 @@ export interface ApiOptions {
   readonly readiness?: () => Promise<Readiness>;
   readonly usageFlushMs?: number;
   readonly metrics?: ApiMetrics;
+  /** The web portal's build (index.html, assets/); served at `/` when it holds index.html. */
+  readonly portalDir?: string;
+  /** The ledger gateway's limits and timeouts (`/ledger/:nodeId/*`). */
+  readonly gateway?: Omit<LedgerGatewayOptions, 'ctx'>;
+  /** Per-node deadline of `GET /v1/networks/:id/nodes/health` (default 2000 ms). */
+  readonly nodeHealthTimeoutMs?: number;
+}
+
+type RouteSchema = { readonly httpPart?: string };
+type CompilerPool = (external: unknown, options: { customOptions?: Record<string, unknown> }) => (route: RouteSchema) => unknown;
+
+/**
+ * Bodies are JSON and never coerced (a string is not a number there); query strings and path
+ * parameters are text by nature, so `?limit=20` must become the integer its schema asks for.
+ * Same ajv options otherwise (fastify's, with ours in `ajv.customOptions`).
+ */
+function coercingQueryValidators(): FastifyServerOptions['schemaController'] {
+  const pool = (): CompilerPool => AjvCompiler() as unknown as CompilerPool;
+  const buildValidator: CompilerPool = (external, options) => {
+    const strict = pool()(external, options);
+    const coercing = pool()(external, { ...options, customOptions: { ...options.customOptions, coerceTypes: true } });
+    return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
+  };
+  return { compilersFactory: { buildValidator: buildValidator as never } };
 }
 
 export async function build(o: ApiOptions): Promise<ApiApp> {
@@ -71,6 +101,7 @@ export async function build(o: ApiOptions): Promise<ApiApp> {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    schemaController: coercingQueryValidators(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const usage = new UsageMeter(o.db, now, o.usageFlushMs);
@@ -117,8 +148,10 @@ export async function build(o: ApiOptions): Promise<ApiApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  let portal: Portal | null = null;
+  app.setNotFoundHandler(async (req, reply) => {
+    if (portal !== null && (await portal.fallback(req, reply))) return reply;
+    return reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
   const metrics = o.metrics ?? new ApiMetrics();
   metrics.instrument(app);
@@ -135,6 +168,8 @@ export async function build(o: ApiOptions): Promise<ApiApp> {
     metrics,
   });
   await app.register(authRoutes, { ctx });
+  // Outside the authenticated scope: the gateway verifies node tokens, not API tokens.
+  await app.register(ledgerGatewayRoutes, { ...o.gateway, ctx });
   await app.register(async (api) => {
     api.addHook('onRequest', ctx.authenticate);
     await api.register(tenantRoutes, { ctx });
@@ -148,6 +183,13 @@ export async function build(o: ApiOptions): Promise<ApiApp> {
     await api.register(auditRoutes, { ctx });
     await api.register(cfaRoutes, { ctx });
     await api.register(integrityRoutes, { ctx });
+    await api.register(nodeTokenRoutes, { ctx });
+    await api.register(ledgerEndpointRoutes, { ctx });
+    await api.register(nodeHealthRoutes, { ctx, ...(o.nodeHealthTimeoutMs === undefined ? {} : { timeoutMs: o.nodeHealthTimeoutMs }) });
   });
+  if (o.portalDir !== undefined) {
+    if (portalIndex(o.portalDir) !== null) portal = await registerPortal(app, o.portalDir);
+    else app.log.info({ portalDir: o.portalDir }, 'the web portal is not built (npm run build builds it): serving the API only');
+  }
   return app;
 }

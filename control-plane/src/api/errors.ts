@@ -20,7 +20,11 @@ export type ApiErrorCode =
   | 'RATE_LIMITED'
   | 'NOT_CONFIGURED'
   | 'UPSTREAM_FAILED'
-  | 'INVALID_STATE';
+  | 'INVALID_STATE'
+  | 'GATEWAY_FORBIDDEN'
+  | 'NODE_UNAVAILABLE'
+  | 'NODE_UNREACHABLE'
+  | 'BODY_TOO_LARGE';
 
 const STATUS: Record<ApiErrorCode, number> = {
   NOT_FOUND: 404,
@@ -35,6 +39,13 @@ const STATUS: Record<ApiErrorCode, number> = {
   NOT_CONFIGURED: 501,
   UPSTREAM_FAILED: 502,
   INVALID_STATE: 409,
+  /** A node path the ledger gateway does not forward (node administration). */
+  GATEWAY_FORBIDDEN: 403,
+  /** The node is known but has no address (not provisioned yet). */
+  NODE_UNAVAILABLE: 503,
+  /** The node did not answer the gateway (down, refused, timed out). */
+  NODE_UNREACHABLE: 502,
+  BODY_TOO_LARGE: 413,
 };
 
 export class ApiError extends Error {

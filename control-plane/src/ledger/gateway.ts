@@ -61,8 +61,13 @@ export class LedgerGateway {
 
   /** The JSON value of a state key, or null when absent. */
   async stateJson(channel: string, key: string): Promise<unknown> {
+    return (await this.stateEntry(channel, key)).value;
+  }
+
+  /** The JSON value of a state key (null when absent) and the height the node read it at. */
+  async stateEntry(channel: string, key: string): Promise<{ height: number; value: unknown }> {
     const proof = await this.withNode((c) => c.state(channel, key));
-    return proof.value === null ? null : JSON.parse(new TextDecoder().decode(fromHex(proof.value)));
+    return { height: proof.height, value: proof.value === null ? null : JSON.parse(new TextDecoder().decode(fromHex(proof.value))) };
   }
 
   /** Signs, submits and waits until final; a rejection is TX_REJECTED with the ledger's code. */

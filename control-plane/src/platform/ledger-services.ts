@@ -1,8 +1,8 @@
 /**
  * The platform's ledger-side services over one network: CFA submission with tenants' custodial
- * keys (the API's CfaGateway), one block follower per channel (the reconciliation worker), and
- * the scheduled integrity audit. Clients go to a running node with the control plane's own
- * node-audience token.
+ * keys, or the network's operator key for the operator's own operations (the API's CfaGateway),
+ * one block follower per channel (the reconciliation worker), and the scheduled integrity audit.
+ * Clients go to a running node with the control plane's own node-audience token.
  */
 import { KonsortiumClient, Signer } from '@konsortium/client';
 import type { Logger } from 'pino';
@@ -45,12 +45,19 @@ export async function startLedgerServices(o: LedgerServicesOptions): Promise<Led
     return new Signer(o.network.network.suite, o.vault.open(identity.sealedKey, vaultContext.identity(tenantId, identity.publicKey)));
   };
 
+  /**
+   * An operation without a tenant is the consortium operator's (POST /v1/cfa/operator-operations):
+   * signed with the network's operator key, and only when recorded with the operator's member as
+   * its sender, so that no other row without a tenant is ever signed by the operator.
+   */
+  const operatorSigner = (sender: string | null): Signer | null => (sender === o.network.network.operatorMember ? o.network.operator : null);
+
   const cfa: CfaGateway = {
     async submit(operationId) {
       const op = await operations.get(operationId);
-      const signer = op.tenantId === null ? null : await tenantSigner(op.tenantId);
+      const signer = op.tenantId === null ? operatorSigner(op.sender) : await tenantSigner(op.tenantId);
       if (signer === null) {
-        await operations.reject(operationId, 'NO_CUSTODIAL_KEY');
+        await operations.reject(operationId, op.tenantId === null ? 'NO_OPERATOR_KEY' : 'NO_CUSTODIAL_KEY');
         return;
       }
       await operations.submit(operationId, { submitter: clientSubmitter(await client(), signer) });

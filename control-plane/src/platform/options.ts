@@ -52,6 +52,8 @@ export interface MainOptions {
   readonly demo: boolean;
   /** The URL the nodes reach this API at (its JWKS); unset: the listen URL. No trailing '/'. */
   readonly publicUrl?: string;
+  /** The web portal's build to serve at `/` (absolute); unset: web-portal/dist beside the build (main.ts). */
+  readonly portalDir?: string;
   readonly logLevel: LogLevel;
 }
 
@@ -80,6 +82,8 @@ directory, local node processes, a ${DEFAULT_NODES}-node network and a demo tena
   --no-worker           KONSORTIUM_WORKER=0     no provisioning worker in this process (run worker-main)
   --no-network                                  create no network on first start (an existing one is resumed)
   --no-demo                                     no demo tenant
+  --portal-dir DIR      KONSORTIUM_PORTAL_DIR   the web portal's build, served at / (default web-portal/dist;
+                                                without a build the API runs alone: npm run build builds it)
   --log-level LEVEL     LOG_LEVEL               ${LOG_LEVELS.join(', ')} (default info)
   --help
 
@@ -218,6 +222,7 @@ export function parseMainOptions(argv: readonly string[], env: Env, cwd: string 
     'no-network': bool,
     'no-demo': bool,
     'log-level': str,
+    'portal-dir': str,
     help: bool,
   });
   const help = v.help === true;
@@ -227,6 +232,8 @@ export function parseMainOptions(argv: readonly string[], env: Env, cwd: string 
   if (runtime.kind === 'kubernetes' && publicUrl === undefined) throw new UsageError(KUBERNETES_NEEDS_PUBLIC_URL);
   const databaseUrl = secretUrl(pick(s(v, 'database-url'), 'database-url', env, 'DATABASE_URL'), ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database');
   const redisUrl = secretUrl(pick(s(v, 'redis-url'), 'redis-url', env, 'REDIS_URL'), ['redis:', 'rediss:'], 'redis://host:6379');
+  const portal = pick(s(v, 'portal-dir'), 'portal-dir', env, 'KONSORTIUM_PORTAL_DIR');
+  if (portal !== undefined && portal.value.includes('\0')) throw new UsageError(`${portal.from} is not a path`);
   return {
     help,
     dataDir: dataDirOf(pick(s(v, 'data-dir'), 'data-dir', env, 'KONSORTIUM_DATA_DIR'), cwd),
@@ -240,6 +247,7 @@ export function parseMainOptions(argv: readonly string[], env: Env, cwd: string 
     network: v['no-network'] !== true,
     demo: v['no-demo'] !== true,
     ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(portal === undefined ? {} : { portalDir: path.resolve(cwd, portal.value) }),
     logLevel: logLevelOf(pick(s(v, 'log-level'), 'log-level', env, 'LOG_LEVEL')),
   };
 }

@@ -20,6 +20,7 @@ import { createPrisma, migrateDeploy, type PrismaClient } from '../db/prisma.js'
 import { PrismaRefreshTokenRepo } from '../db/repos/index.js';
 import { startRedisServer } from '../infra/redis-server.js';
 import { type ApiApp, build } from '../api/app.js';
+import { portalIndex } from '../api/portal.js';
 import type { CfaGateway, IntegrityPort } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { ensureNetwork, type NetworkDeps, type NetworkHandle } from '../provisioning/network.js';
@@ -68,6 +69,8 @@ export interface PlatformOptions {
   readonly worker?: boolean;
   /** The worker's job lock: a job whose worker died is taken up again after about this long (default 30 s). */
   readonly workerLockDurationMs?: number;
+  /** The web portal's build, served at `/` when it holds index.html (main.ts: web-portal/dist by default). */
+  readonly portalDir?: string;
 }
 
 export interface Platform {
@@ -76,6 +79,8 @@ export interface Platform {
   /** The URL given to the nodes (`publicUrl`, else `url`). */
   readonly publicUrl: string;
   readonly app: ApiApp;
+  /** Where the web portal is served; null when there is no portal build to serve. */
+  readonly portalUrl: string | null;
   readonly db: PrismaClient;
   /** The first platform admin (and demo tenant); the admin's password is '' when this data directory did not make it. */
   readonly credentials: Credentials;
@@ -155,13 +160,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const reads = pgHotReads(databaseUrl);
     stops.push(() => reads.close());
     const apiKeys = new ApiKeyService({ repo: hotApiKeyRepo(db, reads) });
-    const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, cfa, integrity, defaultNetwork: o.network?.name ?? 'consortium' });
+    const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, logger: log, operations: queue, cfa, integrity, defaultNetwork: o.network?.name ?? 'consortium', ...(o.portalDir === undefined ? {} : { portalDir: o.portalDir }) });
     stops.push(() => app.close());
     const host = o.host ?? '127.0.0.1';
     await app.listen({ host, port: o.port ?? 8700 });
     const addr = app.server.address();
     const url = typeof addr === 'object' && addr !== null ? `http://${urlHost(host)}:${addr.port}` : String(addr);
     const publicUrl = o.publicUrl ?? url;
+    const portalUrl = o.portalDir !== undefined && portalIndex(o.portalDir) !== null ? `${url}/` : null;
 
     const runtime =
       o.runtime === undefined
@@ -200,6 +206,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       url,
       publicUrl,
       app,
+      portalUrl,
       db,
       credentials: boot.credentials,
       credentialsCreated: boot.created,

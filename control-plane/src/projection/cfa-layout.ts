@@ -39,6 +39,22 @@ export function isCfaMethod(m: string): m is CfaMethodName {
 }
 
 /**
+ * The fee schedule (the operator's CFA commission) is governance state, set by
+ * `governance.setFees {collector, rules}` (data-plane/contracts/src/governance/methods.ts). It
+ * belongs in the CFA register, so its transactions are projected like cfa ones: an operator
+ * submits it as an operation, and the follower and the audit account for it. It moves no money.
+ */
+export const FEES_CONTRACT = 'governance';
+export const SET_FEES_METHOD = 'setFees';
+/** governance/methods.ts: FeeScheduleSchema's required fields. */
+export const SET_FEES_REQUIRED_ARGS: readonly string[] = ['collector', 'rules'];
+
+/** Whether a transaction operation belongs to the projection: any cfa call, and governance.setFees. */
+export function isProjectedOperation(contract: string, method: string): boolean {
+  return contract === CFA_CONTRACT || (contract === FEES_CONTRACT && method === SET_FEES_METHOD);
+}
+
+/**
  * Methods that can change what an account owns (units of an asset, money balance). The others
  * only file, lock, unlock or configure: locks are not projected (an owner keeps what it locked,
  * see model.ts), so they leave CfaBalance alone. A method not listed in CFA_METHOD_NAMES (a newer

@@ -26,7 +26,7 @@ import {
   toHex,
   ZERO_HASH,
 } from '@konsortium/protocol';
-import { CFA_CONTRACT } from './cfa-layout.js';
+import { isProjectedOperation } from './cfa-layout.js';
 import { ProjectionError } from './errors.js';
 
 /** What the projection needs of a node client (KonsortiumClient fits; tests may fake it). */
@@ -42,7 +42,7 @@ export interface TxOperation {
   readonly args: unknown;
 }
 
-/** A transaction with at least one cfa operation, as found in a block. */
+/** A transaction with at least one projected operation (cfa, or governance.setFees: see cfa-layout.ts), as found in a block. */
 export interface CfaTx {
   readonly txId: string;
   /** Position in the block. */
@@ -101,12 +101,12 @@ export function operationsOf(method: string, args: unknown): TxOperation[] | nul
   return [{ contract: method.slice(0, dot), method: method.slice(dot + 1), args }];
 }
 
-/** The cfa transactions of a block, in order (transactions without a cfa operation are left out). */
+/** The cfa transactions of a block, in order (transactions without a projected operation are left out). */
 export function cfaTxsOf(suite: CryptoSuite, block: Block): CfaTx[] {
   const out: CfaTx[] = [];
   block.txs.forEach((bytes, index) => {
     const tx = decodeTx(bytes, { suite, maxBytes: Number.MAX_SAFE_INTEGER });
-    if (!tx.operations.some((o) => o.contract === CFA_CONTRACT)) return;
+    if (!tx.operations.some((o) => isProjectedOperation(o.contract, o.method))) return;
     const operations = tx.operations.map((o) => ({ contract: o.contract, method: o.method, args: parseJson(o.argsJson) }));
     out.push({ txId: toHex(tx.id), index, code: block.results[index]!, senderKey: toHex(tx.sender), operations, ...labelOf(operations) });
   });

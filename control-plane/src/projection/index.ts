@@ -13,10 +13,14 @@ export {
   cfaStateKeys,
   changesMoney,
   changesUnits,
+  FEES_CONTRACT,
   govKeyOf,
   isCfaMethod,
+  isProjectedOperation,
   MONEY_ASSET,
   namedInArgs,
+  SET_FEES_METHOD,
+  SET_FEES_REQUIRED_ARGS,
 } from './cfa-layout.js';
 export { BLOCK_PAGE_MAX, type ChainClient, type ChainPoint, ChainReader, type ChainReaderOptions, type CfaTx, type CheckedBlock, labelOf, nodeFailure, operationsOf, type TxOperation } from './chain.js';
 export { BalanceReader, type BalanceValue, type BlockBalances } from './balances.js';

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { KonsortiumApiError, type KonsortiumClient, type Signer, type SubmitResult, type TxStatus } from '@konsortium/client';
 import { type Operation, toHex, type Transaction } from '@konsortium/protocol';
 import type { Prisma } from '../db/prisma.js';
-import { CFA_CONTRACT, CFA_REQUIRED_ARGS, isAccountId, isCfaMethod } from './cfa-layout.js';
+import { CFA_CONTRACT, CFA_REQUIRED_ARGS, type CfaMethodName, FEES_CONTRACT, isAccountId, isCfaMethod, SET_FEES_METHOD, SET_FEES_REQUIRED_ARGS } from './cfa-layout.js';
 import { nodeFailure, operationsOf, type TxOperation } from './chain.js';
 import { ProjectionError, withDbErrors } from './errors.js';
 import { isDecided, isFinal, isPhase, type Phase } from './phases.js';
@@ -75,7 +75,7 @@ export interface CreateOperationInput {
   readonly tenantId?: string | null;
   /** The ledger member that will sign it. */
   readonly sender?: string | null;
-  /** A cfa method (`acceptOffer` or `cfa.acceptOffer`), or `multi` with `args.operations` (all cfa). */
+  /** A cfa method (`acceptOffer` or `cfa.acceptOffer`), `governance.setFees`, or `multi` with `args.operations` (all of those). */
   readonly method: string;
   readonly args: unknown;
 }
@@ -146,14 +146,14 @@ export function nonceOf(opId: string): number {
   return (d.readUInt32BE(0) & 0x1fffff) * 2 ** 32 + d.readUInt32BE(4);
 }
 
-/** The cfa method name without the contract prefix, if it is one. */
+/** The stored method: `cfa.<method>` (the prefix optional on input), `multi`, or `governance.setFees`. */
 function normalizeMethod(method: string): string | null {
-  if (method === 'multi') return method;
+  if (method === 'multi' || method === `${FEES_CONTRACT}.${SET_FEES_METHOD}`) return method;
   const bare = method.startsWith(`${CFA_CONTRACT}.`) ? method.slice(CFA_CONTRACT.length + 1) : method;
   return isCfaMethod(bare) ? `${CFA_CONTRACT}.${bare}` : null;
 }
 
-/** The service's own shape check: cfa methods it knows, arguments objects with the required fields. */
+/** The service's own shape check: cfa methods it knows (and governance.setFees), arguments objects with the required fields. */
 export function checkShape(method: string, args: unknown): ValidationFailure | null {
   const ops = operationsOf(method, args);
   if (ops === null) return { code: 'INVALID_ARGS', message: `"${method}" with these arguments is not a cfa operation` };
@@ -165,10 +165,13 @@ export function checkShape(method: string, args: unknown): ValidationFailure | n
 }
 
 function checkOperation(op: TxOperation): ValidationFailure | null {
-  if (op.contract !== CFA_CONTRACT || !isCfaMethod(op.method)) return { code: 'UNKNOWN_METHOD', message: `${op.contract}.${op.method} is not a cfa method` };
-  if (typeof op.args !== 'object' || op.args === null || Array.isArray(op.args)) return { code: 'INVALID_ARGS', message: `cfa.${op.method}: the arguments must be an object` };
-  const missing = CFA_REQUIRED_ARGS[op.method].filter((k) => (op.args as Record<string, unknown>)[k] === undefined);
-  if (missing.length > 0) return { code: 'INVALID_ARGS', message: `cfa.${op.method}: missing ${missing.join(', ')}` };
+  const setFees = op.contract === FEES_CONTRACT && op.method === SET_FEES_METHOD;
+  if (!setFees && (op.contract !== CFA_CONTRACT || !isCfaMethod(op.method))) return { code: 'UNKNOWN_METHOD', message: `${op.contract}.${op.method} is not a cfa method` };
+  const label = `${op.contract}.${op.method}`;
+  if (typeof op.args !== 'object' || op.args === null || Array.isArray(op.args)) return { code: 'INVALID_ARGS', message: `${label}: the arguments must be an object` };
+  const required = setFees ? SET_FEES_REQUIRED_ARGS : CFA_REQUIRED_ARGS[op.method as CfaMethodName];
+  const missing = required.filter((k) => (op.args as Record<string, unknown>)[k] === undefined);
+  if (missing.length > 0) return { code: 'INVALID_ARGS', message: `${label}: missing ${missing.join(', ')}` };
   return null;
 }
 
@@ -191,7 +194,7 @@ export class CfaOperationService {
     if (input.tenantId !== undefined && input.tenantId !== null && !UUID.test(input.tenantId)) throw new ProjectionError('INVALID_ARGUMENT', 'tenantId must be a uuid');
     if (input.sender !== undefined && input.sender !== null && !isAccountId(input.sender)) throw new ProjectionError('INVALID_ARGUMENT', `sender "${input.sender}" is not a member id`);
     const method = normalizeMethod(input.method);
-    if (method === null) throw new ProjectionError('INVALID_ARGUMENT', `"${input.method}" is not a cfa method`);
+    if (method === null) throw new ProjectionError('INVALID_ARGUMENT', `"${input.method}" is not a cfa method (nor governance.setFees)`);
     if (typeof input.args !== 'object' || input.args === null || Array.isArray(input.args)) throw new ProjectionError('INVALID_ARGUMENT', 'args must be a JSON object');
     const args = canonicalJson(input.args);
     const text = JSON.stringify(args);

@@ -12,7 +12,7 @@ import { KeyRing } from '../../src/auth/keys.js';
 import { hashPassword } from '../../src/auth/password.js';
 import { RefreshTokenService } from '../../src/auth/refresh-tokens.js';
 import { TokenService } from '../../src/auth/token-service.js';
-import { type ApiApp, build } from '../../src/api/app.js';
+import { type ApiApp, type ApiOptions, build } from '../../src/api/app.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { hotApiKeyRepo, pgHotReads } from '../../src/db/hot-reads.js';
 import { createPrisma, migrateDeploy, type PrismaClient } from '../../src/db/prisma.js';
@@ -41,7 +41,10 @@ export interface ApiWorld {
 
 export const PASSWORD = 'correct horse battery staple';
 
-export async function startApiWorld(t: Test, o: { limits?: Partial<ApiLimits> } = {}): Promise<ApiWorld> {
+/** Build options a test may add (the portal, the gateway's limits). */
+export type ApiWorldExtras = Pick<ApiOptions, 'portalDir' | 'gateway' | 'nodeHealthTimeoutMs'>;
+
+export async function startApiWorld(t: Test, o: { limits?: Partial<ApiLimits>; extras?: ApiWorldExtras } = {}): Promise<ApiWorld> {
   const base = await mkdtemp(path.join(tmpdir(), 'konsortium-api-'));
   t.teardown(() => rm(base, { recursive: true, force: true }));
   const pg = await startEmbeddedPostgres({ dataDir: path.join(base, 'pg'), persistent: false });
@@ -65,7 +68,7 @@ export async function startApiWorld(t: Test, o: { limits?: Partial<ApiLimits> } 
   const reads = pgHotReads(url);
   t.teardown(() => reads.close());
   const apiKeys = new ApiKeyService({ repo: hotApiKeyRepo(db, reads), now: clock });
-  const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, now: clock, operations: queue, cfa, limits: o.limits, usageFlushMs: 60_000 });
+  const app = await build({ db, reads, tokens, keyRing, refresh, apiKeys, now: clock, operations: queue, cfa, limits: o.limits, usageFlushMs: 60_000, ...o.extras });
   t.teardown(() => app.close());
 
   const admin = { email: 'root@platform.example', password: PASSWORD };

@@ -3,17 +3,21 @@
  * its arguments); the operation is stored CREATED and handed to the CFA gateway, which moves it
  * through PROCESSING and ONCHAIN_SUBMITTED; the projection's follower finalises and settles it.
  * The call is signed with the tenant's custodial key, as the tenant's governance member.
- * Reads: the tenant's operations and the projected balances of its account.
+ * Reads: the tenant's operations and the projected balances of its account. The operator's own
+ * operations and the fee schedule are a sub-plugin (cfa-operator.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type Static, Type } from '@sinclair/typebox';
-import type { CfaOperation } from '../../db/prisma.js';
+import { Type } from '@sinclair/typebox';
 import { audit } from '../audit-log.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { principalOf, readsEverything, requireTenantRead, requireTenantWrite } from '../principal.js';
-import { ERRORS, IdParams, iso, Page, pageOf, PageQuery, TenantParams, Uuid } from '../schemas.js';
+import { ERRORS, IdParams, Page, pageOf, PageQuery, TenantParams } from '../schemas.js';
+import { operatorCfaRoutes } from './cfa-operator.js';
+import { CfaOperationView, cfaOperationView, Channel } from './cfa-view.js';
 import { readableTenant, requireActive } from './tenants.js';
+
+export { CfaOperationView, cfaOperationView } from './cfa-view.js';
 
 /** The CFA contract's methods a tenant may call (operator-only ones are refused on chain anyway). */
 export const CFA_METHODS = [
@@ -22,7 +26,6 @@ export const CFA_METHODS = [
   'freeze', 'unfreeze', 'setInvestorCategory', 'setLimits',
 ] as const;
 
-const Channel = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 const SubmitBody = Type.Object(
   {
     channel: Type.Optional(Channel),
@@ -33,42 +36,12 @@ const SubmitBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CfaOperationView = Type.Object({
-  id: Uuid,
-  channel: Type.String(),
-  tenantId: Type.Union([Uuid, Type.Null()]),
-  sender: Type.Union([Type.String(), Type.Null()]),
-  method: Type.String(),
-  args: Type.Unknown(),
-  phase: Type.String(),
-  txId: Type.Union([Type.String(), Type.Null()]),
-  blockHeight: Type.Union([Type.String(), Type.Null()]),
-  resultCode: Type.Union([Type.String(), Type.Null()]),
-  source: Type.String(),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
-
-export const cfaOperationView = (o: CfaOperation): Static<typeof CfaOperationView> => ({
-  id: o.id,
-  channel: o.channel,
-  tenantId: o.tenantId,
-  sender: o.sender,
-  method: o.method,
-  args: o.args,
-  phase: o.phase,
-  txId: o.txId,
-  blockHeight: o.blockHeight === null ? null : o.blockHeight.toString(),
-  resultCode: o.resultCode,
-  source: o.source,
-  createdAt: iso(o.createdAt)!,
-  updatedAt: iso(o.updatedAt)!,
-});
-
 const Balance = Type.Object({ channel: Type.String(), asset: Type.String(), account: Type.String(), amount: Type.String(), height: Type.String() });
 const BalanceQuery = Type.Object({ channel: Type.Optional(Channel) }, { additionalProperties: false });
 
 export const cfaRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
+  await app.register(operatorCfaRoutes, { ctx });
+
   app.post('/v1/tenants/:tenantId/cfa/operations', { schema: { tags: ['cfa'], params: TenantParams, body: SubmitBody, response: { 202: CfaOperationView, ...ERRORS } } }, async (req, reply) => {
     const p = principalOf(req);
     requireTenantWrite(p, req.params.tenantId, 'tenant_member');

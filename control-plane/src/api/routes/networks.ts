@@ -50,7 +50,7 @@ export const nodeView = (n: LedgerNode): Static<typeof NodeView> => ({
 });
 
 /** The nodes `p` may see: all for the platform and auditors; shared plus its own for a tenant. */
-function nodeFilter(p: Principal) {
+export function nodeFilter(p: Principal) {
   if (readsEverything(p)) return {};
   return { OR: [{ kind: 'shared' as const }, { tenantId: p.tenantId ?? '' }] };
 }
