@@ -39,13 +39,14 @@ fi
 
 # Chromium for the portal's browser tests and its benchmark (`setup.sh --browser`; `npm start`
 # does not need it). playwright-core drives Debian's build; it downloads no browser itself.
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+# fonts-noto-cjk: the Chinese screens' screenshots show characters, not empty boxes.
+if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/opentype/noto ]; }; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing chromium (the portal's browser tests)"
+    echo "setup: installing chromium and a CJK font (the portal's browser tests)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
   else
-    echo "setup: chromium is missing; install it with: sudo apt-get install -y chromium" >&2
+    echo "setup: chromium or fonts-noto-cjk is missing; install them with: sudo apt-get install -y chromium fonts-noto-cjk" >&2
     exit 1
   fi
 fi

@@ -1,7 +1,76 @@
-/** Placeholder until the operator screens land. */
-import { FormattedMessage } from 'react-intl';
+/**
+ * The operator console (platform admins): tenants (onboarding wizard, quotas, suspension, the
+ * move to a dedicated node, usage and invoices), networks and channels, node health live and
+ * node provisioning, CFA administration, the fee schedule, and integrity audits.
+ */
+import { FormattedMessage, useIntl } from 'react-intl';
+import { NavLink, Route, Routes } from 'react-router-dom';
+import { hasRole, useMe } from '../../app/session.js';
 import { PageHeader } from '../../ui/components.js';
+import { CfaAdmin } from './CfaAdmin.js';
+import { Fees } from './Fees.js';
+import { Integrity } from './Integrity.js';
+import { Networks } from './Networks.js';
+import { NewTenant } from './NewTenant.js';
+import { Nodes } from './Nodes.js';
+import { TenantDetail } from './TenantDetail.js';
+import { Tenants } from './Tenants.js';
+import './operator.css';
+
+const SECTIONS = [
+  { to: '/operator', id: 'operator.nav.tenants', end: true },
+  { to: '/operator/networks', id: 'operator.nav.networks' },
+  { to: '/operator/nodes', id: 'operator.nav.nodes' },
+  { to: '/operator/cfa', id: 'operator.nav.cfa' },
+  { to: '/operator/fees', id: 'operator.nav.fees' },
+  { to: '/operator/integrity', id: 'operator.nav.integrity' },
+] as const;
 
 export default function OperatorSection() {
-  return <PageHeader title={<FormattedMessage id="nav.operator" />} />;
+  const me = useMe();
+  const intl = useIntl();
+  if (!hasRole(me, 'platform_admin')) {
+    return (
+      <>
+        <PageHeader title={<FormattedMessage id="nav.operator" />} />
+        <p role="alert">
+          <FormattedMessage id="error.FORBIDDEN" />
+        </p>
+      </>
+    );
+  }
+  return (
+    <div className="operator">
+      <nav className="subnav" aria-label={intl.formatMessage({ id: 'operator.nav' })}>
+        <ul>
+          {SECTIONS.map((s) => (
+            <li key={s.to}>
+              <NavLink to={s.to} end={'end' in s ? s.end : false}>
+                <FormattedMessage id={s.id} />
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<Tenants />} />
+        <Route path="tenants" element={<Tenants />} />
+        <Route path="tenants/new" element={<NewTenant />} />
+        <Route path="tenants/:id" element={<TenantDetail />} />
+        <Route path="networks" element={<Networks />} />
+        <Route path="nodes" element={<Nodes />} />
+        <Route path="cfa" element={<CfaAdmin />} />
+        <Route path="fees" element={<Fees />} />
+        <Route path="integrity" element={<Integrity />} />
+        <Route
+          path="*"
+          element={
+            <p>
+              <FormattedMessage id="app.notFound" />
+            </p>
+          }
+        />
+      </Routes>
+    </div>
+  );
 }
