@@ -40,7 +40,7 @@ fi
 # Chromium for the portal's browser tests and its benchmark (`setup.sh --browser`; `npm start`
 # does not need it). playwright-core drives Debian's build; it downloads no browser itself.
 # fonts-noto-cjk: the Chinese screens' screenshots show characters, not empty boxes.
-if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/opentype/noto ]; }; then
+if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null 2>&1 || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; }; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing chromium and a CJK font (the portal's browser tests)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq

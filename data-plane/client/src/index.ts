@@ -76,3 +76,5 @@ export type {
   TxStatusName,
 } from './types.js';
 export { ControlPlaneClient, type ControlPlaneClientOptions, type Me, type Page, type TokenPair } from './control-plane.js';
+export * from './cfa.js';
+export { type ChainOperation, type ScanCursor, type ScanOptions, type ScanResult, type ScanSource, scanOperations } from './scan.js';

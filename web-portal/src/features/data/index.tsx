@@ -1,7 +1,54 @@
-/** Placeholder until the data screens land. */
-import { FormattedMessage } from 'react-intl';
+/**
+ * Encrypted data exchange: records encrypted in the browser, shared through on-chain grants,
+ * read with key shares the nodes release only to authorised members, every release logged.
+ * Transactions are signed in the browser with the user's self-custody key (keys screen).
+ */
+import { FormattedMessage, useIntl } from 'react-intl';
+import { NavLink, Route, Routes } from 'react-router-dom';
 import { PageHeader } from '../../ui/components.js';
+import { AccessLogPage } from './AccessLog.js';
+import { LedgerGate } from './chain.js';
+import { IdentityProvider } from './identity/context.js';
+import { KeysPage } from './KeysPage.js';
+import { RecordList } from './RecordList.js';
+import { RecordPage } from './RecordPage.js';
+import { UploadPage } from './Upload.js';
+import './data.css';
 
 export default function DataSection() {
-  return <PageHeader title={<FormattedMessage id="nav.data" />} />;
+  const intl = useIntl();
+  return (
+    <LedgerGate title={<FormattedMessage id="nav.data" />}>
+      <IdentityProvider>
+        <nav className="subnav" aria-label={intl.formatMessage({ id: 'data.nav' })}>
+          <ul>
+            <li>
+              <NavLink to="/data" end>
+                <FormattedMessage id="data.nav.records" />
+              </NavLink>
+            </li>
+            <li>
+              <NavLink to="/data/upload">
+                <FormattedMessage id="data.nav.upload" />
+              </NavLink>
+            </li>
+            <li>
+              <NavLink to="/data/keys">
+                <FormattedMessage id="data.nav.keys" />
+              </NavLink>
+            </li>
+          </ul>
+        </nav>
+        <Routes>
+          <Route index element={<RecordList />} />
+          <Route path="upload" element={<UploadPage />} />
+          <Route path="keys" element={<KeysPage />} />
+          <Route path="records/:id" element={<RecordPage />} />
+          <Route path="records/:id/upload" element={<UploadPage />} />
+          <Route path="records/:id/log" element={<AccessLogPage />} />
+          <Route path="*" element={<PageHeader title={<FormattedMessage id="app.notFound" />} />} />
+        </Routes>
+      </IdentityProvider>
+    </LedgerGate>
+  );
 }
