@@ -2,6 +2,7 @@
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
 import { IntlProvider } from 'react-intl';
 import { messagesFor } from '../i18n/catalog.js';
+import type { Messages } from '../i18n/define.js';
 import { initialLocale, keepLocale, LOCALE_CURRENCY, type Locale } from '../i18n/locales.js';
 
 interface LocaleValue {
@@ -20,10 +21,27 @@ export function LocaleProvider({ children }: { children: ReactNode }) {
   const value = useMemo(() => ({ locale, currency: LOCALE_CURRENCY[locale], setLocale }), [locale]);
   return (
     <LocaleContext.Provider value={value}>
-      <IntlProvider locale={locale === 'zh' ? 'zh-CN' : locale} messages={messages} defaultLocale="en" onError={reportIntlError}>
+      <IntlProvider locale={intlLocale(locale)} messages={messages} defaultLocale="en" onError={reportIntlError}>
         {children}
       </IntlProvider>
     </LocaleContext.Provider>
+  );
+}
+
+const intlLocale = (l: Locale): string => (l === 'zh' ? 'zh-CN' : l);
+
+/**
+ * A service's own catalogs over the shell's, for the screens under it (a service that shows
+ * another's codes, like the operator's CFA administration, takes that catalog too). They are
+ * imported by the service's chunk, so their text loads with its screens, not with the first page.
+ */
+export function FeatureMessages({ catalogs, children }: { catalogs: readonly Readonly<Record<Locale, Messages>>[]; children: ReactNode }) {
+  const { locale } = useLocale();
+  const messages = useMemo(() => Object.assign({}, messagesFor(locale), ...catalogs.map((c) => c[locale])) as Messages, [catalogs, locale]);
+  return (
+    <IntlProvider locale={intlLocale(locale)} messages={messages} defaultLocale="en" onError={reportIntlError}>
+      {children}
+    </IntlProvider>
   );
 }
 

@@ -48,6 +48,10 @@ export const uiMessages = defineMessages({
     'error.TENANT_SUSPENDED': 'This tenant is suspended. Contact the consortium operator.',
     'error.QUOTA_EXCEEDED': 'Your plan’s quota is used up: {message}',
     'error.NODE_UNREACHABLE': 'The ledger node does not answer. Try another node or try again later.',
+    'error.CONFLICT': 'It exists already or changed meanwhile: {message}',
+    'error.INVALID_REQUEST': 'The request was refused as malformed: {message}',
+    'error.NOT_CONFIGURED': 'This control plane is not set up for it: {message}',
+    'error.UPSTREAM_FAILED': 'A ledger node gave an unexpected answer: {message}',
     'error.unknown': '{message}',
   },
   ru: {
@@ -96,6 +100,10 @@ export const uiMessages = defineMessages({
     'error.TENANT_SUSPENDED': 'Работа клиента приостановлена. Обратитесь к оператору консорциума.',
     'error.QUOTA_EXCEEDED': 'Квота тарифа исчерпана: {message}',
     'error.NODE_UNREACHABLE': 'Узел реестра не отвечает. Выберите другой узел или повторите позже.',
+    'error.CONFLICT': 'Такой объект уже есть или он изменился: {message}',
+    'error.INVALID_REQUEST': 'Запрос отклонён как некорректный: {message}',
+    'error.NOT_CONFIGURED': 'Эта функция не настроена в плоскости управления: {message}',
+    'error.UPSTREAM_FAILED': 'Узел реестра ответил неожиданно: {message}',
     'error.unknown': '{message}',
   },
   zh: {
@@ -144,6 +152,10 @@ export const uiMessages = defineMessages({
     'error.TENANT_SUSPENDED': '该租户已被暂停。请联系联盟运营方。',
     'error.QUOTA_EXCEEDED': '套餐配额已用完：{message}',
     'error.NODE_UNREACHABLE': '账本节点无响应。请换一个节点或稍后重试。',
+    'error.CONFLICT': '对象已存在或已被修改：{message}',
+    'error.INVALID_REQUEST': '请求格式不正确，已被拒绝：{message}',
+    'error.NOT_CONFIGURED': '此控制平面未配置该功能：{message}',
+    'error.UPSTREAM_FAILED': '账本节点返回了意外的应答：{message}',
     'error.unknown': '{message}',
   },
 });

@@ -14,8 +14,10 @@ import { Explorer } from './Explorer.js';
 import { Movements } from './Movements.js';
 import { TxPage } from './TxPage.js';
 import './auditor.css';
+import { FeatureMessages } from '../../app/locale.js';
+import { auditorMessages } from './messages.js';
 
-export default function AuditorSection() {
+function AuditorSectionScreens() {
   const me = useMe();
   const intl = useIntl();
   if (!hasRole(me, 'auditor', 'platform_admin')) {
@@ -67,5 +69,15 @@ export default function AuditorSection() {
         </Routes>
       </AuditLedgerProvider>
     </div>
+  );
+}
+
+const CATALOGS = [auditorMessages];
+
+export default function AuditorSection() {
+  return (
+    <FeatureMessages catalogs={CATALOGS}>
+      <AuditorSectionScreens />
+    </FeatureMessages>
   );
 }

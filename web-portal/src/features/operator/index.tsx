@@ -16,6 +16,9 @@ import { Nodes } from './Nodes.js';
 import { TenantDetail } from './TenantDetail.js';
 import { Tenants } from './Tenants.js';
 import './operator.css';
+import { FeatureMessages } from '../../app/locale.js';
+import { cfaMessages } from '../cfa/messages.js';
+import { operatorMessages } from './messages.js';
 
 const SECTIONS = [
   { to: '/operator', id: 'operator.nav.tenants', end: true },
@@ -26,7 +29,7 @@ const SECTIONS = [
   { to: '/operator/integrity', id: 'operator.nav.integrity' },
 ] as const;
 
-export default function OperatorSection() {
+function OperatorSectionScreens() {
   const me = useMe();
   const intl = useIntl();
   if (!hasRole(me, 'platform_admin')) {
@@ -72,5 +75,15 @@ export default function OperatorSection() {
         />
       </Routes>
     </div>
+  );
+}
+
+const CATALOGS = [operatorMessages, cfaMessages];
+
+export default function OperatorSection() {
+  return (
+    <FeatureMessages catalogs={CATALOGS}>
+      <OperatorSectionScreens />
+    </FeatureMessages>
   );
 }

@@ -351,11 +351,6 @@ export const operatorMessages = defineMessages({
     'operator.finding.moneySupply': 'Money does not add up to the supply',
     'operator.finding.chainInvalid': 'The chain does not verify',
     'operator.finding.truncated': 'More differences (list cut)',
-
-    'error.CONFLICT': 'It exists already or changed meanwhile: {message}',
-    'error.NOT_CONFIGURED': 'This control plane is not set up for it: {message}',
-    'error.INVALID_REQUEST': 'The request was refused as malformed: {message}',
-    'error.UPSTREAM_FAILED': 'A ledger node gave an unexpected answer: {message}',
     'error.NOT_FOLLOWED': 'The platform does not follow this channel yet, so it cannot be audited.',
   },
   ru: {
@@ -707,11 +702,6 @@ export const operatorMessages = defineMessages({
     'operator.finding.moneySupply': 'Средства не сходятся с денежной массой',
     'operator.finding.chainInvalid': 'Цепочка не проходит проверку',
     'operator.finding.truncated': 'Есть ещё расхождения (список сокращён)',
-
-    'error.CONFLICT': 'Такой объект уже есть или он изменился: {message}',
-    'error.NOT_CONFIGURED': 'Эта функция не настроена в плоскости управления: {message}',
-    'error.INVALID_REQUEST': 'Запрос отклонён как некорректный: {message}',
-    'error.UPSTREAM_FAILED': 'Узел реестра ответил неожиданно: {message}',
     'error.NOT_FOLLOWED': 'Платформа ещё не отслеживает этот канал, поэтому провести аудит нельзя.',
   },
   zh: {
@@ -1063,11 +1053,6 @@ export const operatorMessages = defineMessages({
     'operator.finding.moneySupply': '资金与货币总量不符',
     'operator.finding.chainInvalid': '链未通过验证',
     'operator.finding.truncated': '还有更多差异（列表已截断）',
-
-    'error.CONFLICT': '对象已存在或已被修改：{message}',
-    'error.NOT_CONFIGURED': '此控制平面未配置该功能：{message}',
-    'error.INVALID_REQUEST': '请求格式不正确，已被拒绝：{message}',
-    'error.UPSTREAM_FAILED': '账本节点返回了意外的应答：{message}',
     'error.NOT_FOLLOWED': '平台尚未跟踪此通道，因此无法审计。',
   },
 });
