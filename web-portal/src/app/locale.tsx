@@ -3,11 +3,11 @@ import { createContext, type ReactNode, useContext, useEffect, useMemo, useState
 import { IntlProvider } from 'react-intl';
 import { messagesFor } from '../i18n/catalog.js';
 import type { Messages } from '../i18n/define.js';
-import { initialLocale, keepLocale, LOCALE_CURRENCY, type Locale } from '../i18n/locales.js';
+import { initialLocale, keepLocale, type Locale, SETTLEMENT_CURRENCY } from '../i18n/locales.js';
 
 interface LocaleValue {
   readonly locale: Locale;
-  /** The default display currency of the locale (amounts carry their own where they have one). */
+  /** The settlement token's currency (invoices carry their own). */
   readonly currency: string;
   setLocale(l: Locale): void;
 }
@@ -18,7 +18,7 @@ export function LocaleProvider({ children }: { children: ReactNode }) {
   const [locale, setLocale] = useState<Locale>(initialLocale);
   useEffect(() => keepLocale(locale), [locale]);
   const messages = useMemo(() => messagesFor(locale), [locale]);
-  const value = useMemo(() => ({ locale, currency: LOCALE_CURRENCY[locale], setLocale }), [locale]);
+  const value = useMemo(() => ({ locale, currency: SETTLEMENT_CURRENCY, setLocale }), [locale]);
   return (
     <LocaleContext.Provider value={value}>
       <IntlProvider locale={intlLocale(locale)} messages={messages} defaultLocale="en" onError={reportIntlError}>

@@ -8,8 +8,12 @@ export type Locale = (typeof LOCALES)[number];
 /** Each language named in itself, for the switcher. */
 export const LOCALE_NAMES: Readonly<Record<Locale, string>> = { en: 'English', ru: 'Русский', zh: '中文' };
 
-/** The settlement currency each locale shows money in by default (amounts are kept in minor units). */
-export const LOCALE_CURRENCY: Readonly<Record<Locale, string>> = { en: 'USD', ru: 'RUB', zh: 'CNY' };
+/**
+ * The currency of the consortium's settlement token (the money leg of CFA deals, fees): one for
+ * the whole platform, whatever the reader's language; amounts are kept in its minor units
+ * (kopecks) and formatted the reader's way.
+ */
+export const SETTLEMENT_CURRENCY = 'RUB';
 
 const KEY = 'konsortium.locale';
 
