@@ -3,7 +3,8 @@ import { createContext, type ReactNode, useContext, useEffect, useMemo, useState
 import { IntlProvider } from 'react-intl';
 import { messagesFor } from '../i18n/catalog.js';
 import type { Messages } from '../i18n/define.js';
-import { initialLocale, keepLocale, type Locale, SETTLEMENT_CURRENCY } from '../i18n/locales.js';
+import { initialLocale, keepLocale } from '../i18n/choice.js';
+import { type Locale, SETTLEMENT_CURRENCY } from '../i18n/locales.js';
 
 interface LocaleValue {
   readonly locale: Locale;

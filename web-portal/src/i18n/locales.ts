@@ -1,6 +1,5 @@
 /**
- * The portal's languages and how one is chosen: the user's last choice (kept in localStorage),
- * else the browser's preferred language if we have it, else English.
+ * The portal's languages (choosing one is choice.ts: it touches the browser, this file does not).
  */
 export const LOCALES = ['en', 'ru', 'zh'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -15,25 +14,6 @@ export const LOCALE_NAMES: Readonly<Record<Locale, string>> = { en: 'English', r
  */
 export const SETTLEMENT_CURRENCY = 'RUB';
 
-const KEY = 'konsortium.locale';
-
 export function isLocale(x: unknown): x is Locale {
   return typeof x === 'string' && (LOCALES as readonly string[]).includes(x);
-}
-
-export function initialLocale(): Locale {
-  const url = new URLSearchParams(globalThis.location?.search ?? '').get('lang');
-  if (isLocale(url)) return url;
-  const kept = globalThis.localStorage?.getItem(KEY);
-  if (isLocale(kept)) return kept;
-  for (const l of globalThis.navigator?.languages ?? []) {
-    const base = l.slice(0, 2).toLowerCase();
-    if (isLocale(base)) return base;
-  }
-  return 'en';
-}
-
-export function keepLocale(l: Locale): void {
-  globalThis.localStorage?.setItem(KEY, l);
-  document.documentElement.lang = l;
 }

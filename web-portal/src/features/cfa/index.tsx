@@ -18,6 +18,8 @@ import { Overview } from './Overview.js';
 import { PlacementPage } from './Placement.js';
 import { TradePage } from './Trade.js';
 import './cfa.css';
+import { FeatureMessages } from '../../app/locale.js';
+import { cfaMessages } from './messages.js';
 
 const LINKS = [
   { to: '/cfa', id: 'cfa.nav.overview', end: true },
@@ -55,7 +57,7 @@ function LiveLine() {
   );
 }
 
-export default function CfaSection() {
+function CfaSectionScreens() {
   return (
     <CfaProvider
       fallback={(gate) => (
@@ -92,5 +94,15 @@ export default function CfaSection() {
         />
       </Routes>
     </CfaProvider>
+  );
+}
+
+const CATALOGS = [cfaMessages];
+
+export default function CfaSection() {
+  return (
+    <FeatureMessages catalogs={CATALOGS}>
+      <CfaSectionScreens />
+    </FeatureMessages>
   );
 }

@@ -9,46 +9,61 @@ import { PageHeader } from '../../ui/components.js';
 import { AccessLogPage } from './AccessLog.js';
 import { LedgerGate } from './chain.js';
 import { IdentityProvider } from './identity/context.js';
+import { TenantOnly } from './identity/IdentityPanel.js';
 import { KeysPage } from './KeysPage.js';
 import { RecordList } from './RecordList.js';
 import { RecordPage } from './RecordPage.js';
 import { UploadPage } from './Upload.js';
 import './data.css';
+import { FeatureMessages } from '../../app/locale.js';
+import { dataMessages } from './messages.js';
 
-export default function DataSection() {
+function DataSectionScreens() {
   const intl = useIntl();
   return (
     <LedgerGate title={<FormattedMessage id="nav.data" />}>
       <IdentityProvider>
-        <nav className="subnav" aria-label={intl.formatMessage({ id: 'data.nav' })}>
-          <ul>
-            <li>
-              <NavLink to="/data" end>
-                <FormattedMessage id="data.nav.records" />
-              </NavLink>
-            </li>
-            <li>
-              <NavLink to="/data/upload">
-                <FormattedMessage id="data.nav.upload" />
-              </NavLink>
-            </li>
-            <li>
-              <NavLink to="/data/keys">
-                <FormattedMessage id="data.nav.keys" />
-              </NavLink>
-            </li>
-          </ul>
-        </nav>
-        <Routes>
-          <Route index element={<RecordList />} />
-          <Route path="upload" element={<UploadPage />} />
-          <Route path="keys" element={<KeysPage />} />
-          <Route path="records/:id" element={<RecordPage />} />
-          <Route path="records/:id/upload" element={<UploadPage />} />
-          <Route path="records/:id/log" element={<AccessLogPage />} />
-          <Route path="*" element={<PageHeader title={<FormattedMessage id="app.notFound" />} />} />
-        </Routes>
+        <TenantOnly title={<FormattedMessage id="nav.data" />}>
+          <nav className="subnav" aria-label={intl.formatMessage({ id: 'data.nav' })}>
+            <ul>
+              <li>
+                <NavLink to="/data" end>
+                  <FormattedMessage id="data.nav.records" />
+                </NavLink>
+              </li>
+              <li>
+                <NavLink to="/data/upload">
+                  <FormattedMessage id="data.nav.upload" />
+                </NavLink>
+              </li>
+              <li>
+                <NavLink to="/data/keys">
+                  <FormattedMessage id="data.nav.keys" />
+                </NavLink>
+              </li>
+            </ul>
+          </nav>
+          <Routes>
+            <Route index element={<RecordList />} />
+            <Route path="upload" element={<UploadPage />} />
+            <Route path="keys" element={<KeysPage />} />
+            <Route path="records/:id" element={<RecordPage />} />
+            <Route path="records/:id/upload" element={<UploadPage />} />
+            <Route path="records/:id/log" element={<AccessLogPage />} />
+            <Route path="*" element={<PageHeader title={<FormattedMessage id="app.notFound" />} />} />
+          </Routes>
+        </TenantOnly>
       </IdentityProvider>
     </LedgerGate>
+  );
+}
+
+const CATALOGS = [dataMessages];
+
+export default function DataSection() {
+  return (
+    <FeatureMessages catalogs={CATALOGS}>
+      <DataSectionScreens />
+    </FeatureMessages>
   );
 }

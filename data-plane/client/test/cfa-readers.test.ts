@@ -1,0 +1,194 @@
+// The CFA registry readers against a stand-in node serving a real chain whose state holds cfa
+// values: routes and queries, values decoded from the proven bytes and checked, absent keys,
+// wrong shapes and wrong keys refused, movement pages, and offline proof checks.
+import t, { type Test } from 'tap';
+import { utf8 } from '@konsortium/protocol';
+import {
+  cfaStateKeys,
+  KonsortiumClient,
+  KonsortiumResponseError,
+  readCfaApplication,
+  readCfaAsset,
+  readCfaAssets,
+  readCfaFees,
+  readCfaHoldings,
+  readCfaMoney,
+  readCfaMoves,
+  readCfaOwners,
+  verifyCfaEntry,
+} from '../src/index.js';
+import { buildChain, CHANNEL, flipHexBit, stateProofOf, suite } from './helpers/chain.js';
+import { FakeNode, sendJson } from './helpers/fake-node.js';
+
+const stamp = { by: 'issuer', height: 3, timestamp: 1_700_000_000_000, txId: 'ab'.repeat(32) };
+const asset = {
+  code: 'BOND1',
+  issuer: 'issuer',
+  decision: {
+    code: 'BOND1',
+    name: 'Bond of Issuer LLC',
+    volume: 1000,
+    nominal: 1000,
+    placementPrice: 1000,
+    placementStart: 1,
+    placementEnd: 2,
+    maturityDate: 3,
+    redemptionPrice: 1100,
+    earlyRedemption: { from: 2, price: 1050, byIssuer: false, byHolder: true },
+    rights: 'Pays 1100 per unit at maturity.',
+  },
+  status: 'placed',
+  filed: stamp,
+  registered: stamp,
+  rejected: null,
+  placementClosed: stamp,
+  closed: null,
+  applications: 2,
+  requested: 0,
+  issued: 1000,
+  redeemed: 0,
+  proceeds: 1_000_000,
+};
+const move = (seq: number, account: string, entry: 'credit' | 'debit', cause: string) => ({
+  seq,
+  asset: 'BOND1',
+  entry,
+  account,
+  quantity: 10,
+  cause,
+  money: cause === 'gift' ? 0 : 10_000,
+  counterparty: 'issuer',
+  ref: 'BOND1/0',
+  txId: 'cd'.repeat(32),
+  height: 4,
+  timestamp: 1_700_000_000_500,
+});
+const values: Record<string, unknown> = {
+  [cfaStateKeys.assets]: ['BOND1'],
+  [cfaStateKeys.asset('BOND1')]: asset,
+  [cfaStateKeys.owners('BOND1')]: { alice: 539, bob: 461 },
+  [cfaStateKeys.holdings('alice')]: { BOND1: 539 },
+  [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000 },
+  [cfaStateKeys.moves('BOND1')]: { count: 3 },
+  [cfaStateKeys.move('BOND1', 0)]: move(0, 'alice', 'credit', 'placement'),
+  [cfaStateKeys.move('BOND1', 1)]: move(1, 'bob', 'credit', 'placement'),
+  [cfaStateKeys.move('BOND1', 2)]: move(2, 'bob', 'debit', 'gift'),
+  [cfaStateKeys.application('BOND1/0')]: {
+    id: 'BOND1/0',
+    asset: 'BOND1',
+    investor: 'alice',
+    quantity: 700,
+    price: 1000,
+    money: 700_000,
+    year: 2023,
+    status: 'allocated',
+    allocated: 539,
+    filed: stamp,
+    settled: stamp,
+  },
+  [cfaStateKeys.fees]: { collector: 'operator', rules: { trade: { fixed: 0, bps: 100 } } },
+  'cfa/holdings/mallory': { BOND1: -5 },
+  'cfa/asset/BAD': { ...asset, code: 'BAD', status: 'lost' },
+};
+const chain = buildChain(3, new Map(Object.entries(values).map(([k, v]) => [k, utf8(JSON.stringify(v))])));
+
+/** Serves the node's cfa registry routes from the chain's state, as data-plane/node does. */
+async function setup(t: Test): Promise<{ node: FakeNode; client: KonsortiumClient }> {
+  const node = await FakeNode.start(chain);
+  t.teardown(() => node.close());
+  const ch = `/v1/channels/${CHANNEL}/cfa`;
+  const reply = (key: string, h: string | null) => {
+    const p = stateProofOf(chain, key, h === null ? node.height : Number(h));
+    return p.value === null ? p : { ...p, json: JSON.parse(Buffer.from(p.value, 'hex').toString('utf8')) as unknown };
+  };
+  const one: [RegExp, (m: RegExpMatchArray) => string][] = [
+    [new RegExp(`^${ch}/assets$`), () => cfaStateKeys.assets],
+    [new RegExp(`^${ch}/fees$`), () => cfaStateKeys.fees],
+    [new RegExp(`^${ch}/assets/([^/]+)$`), (m) => cfaStateKeys.asset(decodeURIComponent(m[1]!))],
+    [new RegExp(`^${ch}/assets/([^/]+)/owners$`), (m) => cfaStateKeys.owners(decodeURIComponent(m[1]!))],
+    [new RegExp(`^${ch}/accounts/([^/]+)/holdings$`), (m) => cfaStateKeys.holdings(decodeURIComponent(m[1]!))],
+    [new RegExp(`^${ch}/accounts/([^/]+)/money$`), (m) => cfaStateKeys.money(decodeURIComponent(m[1]!))],
+  ];
+  for (const [re, keyOf] of one) node.on('GET', re, ({ res, url, match }) => sendJson(res, 200, reply(keyOf(match), url.searchParams.get('height'))));
+  node.on('GET', new RegExp(`^${ch}/assets/([^/]+)/moves$`), ({ res, url, match }) => {
+    const code = decodeURIComponent(match[1]!);
+    const h = url.searchParams.get('height');
+    const log = reply(cfaStateKeys.moves(code), h);
+    const count = (log as { json?: { count: number } }).json?.count ?? 0;
+    const from = Number(url.searchParams.get('from') ?? 0);
+    const limit = Number(url.searchParams.get('limit') ?? 20);
+    const items = [];
+    for (let s = from; s < Math.min(count, from + limit); s++) items.push(reply(cfaStateKeys.move(code, s), h));
+    sendJson(res, 200, { count, log, items });
+  });
+  return { node, client: new KonsortiumClient({ baseUrl: node.url, timeoutMs: 5000, retries: 0 }) };
+}
+
+t.test('registry reads: routes, checked values, proofs', async (t) => {
+  const { node, client } = await setup(t);
+  const codes = await readCfaAssets(client, CHANNEL);
+  t.same(codes.value, ['BOND1']);
+  t.equal(codes.height, 3, 'at the head by default');
+  const a = await readCfaAsset(client, CHANNEL, 'BOND1', { height: 2 });
+  t.equal(node.requests.at(-1)!.path, '/v1/channels/main/cfa/assets/BOND1');
+  t.equal(node.requests.at(-1)!.query.get('height'), '2', 'the height is asked for');
+  t.equal(a.height, 2);
+  t.equal(a.value?.status, 'placed');
+  t.same(a.value?.decision.earlyRedemption, asset.decision.earlyRedemption);
+  t.ok(verifyCfaEntry(suite, a), 'the entry proves against its block');
+
+  const owners = await readCfaOwners(client, CHANNEL, 'BOND1');
+  t.same(owners.value, { alice: 539, bob: 461 });
+  t.equal(owners.present, true);
+  const money = await readCfaMoney(client, CHANNEL, 'alice');
+  t.same(money.value, { balance: 461_000, locked: 1000 });
+  t.same((await readCfaHoldings(client, CHANNEL, 'alice')).value, { BOND1: 539 });
+  const fees = await readCfaFees(client, CHANNEL);
+  t.same(fees.value, { collector: 'operator', rules: { trade: { fixed: 0, bps: 100 } } });
+
+  const nobody = await readCfaMoney(client, CHANNEL, 'nobody');
+  t.same(nobody.value, { balance: 0, locked: 0 }, 'an absent account has no money');
+  t.equal(nobody.present, false);
+  t.ok(verifyCfaEntry(suite, nobody), 'and its absence is proven');
+  t.same((await readCfaHoldings(client, CHANNEL, 'nobody')).value, {}, 'nor holdings');
+  t.equal((await readCfaAsset(client, CHANNEL, 'NONE')).value, null, 'an unknown asset is null');
+
+  const tampered = { ...owners, proof: { ...owners.proof, value: Buffer.from(JSON.stringify({ alice: 1000 })).toString('hex') } };
+  t.equal(verifyCfaEntry(suite, tampered), null, 'a changed value does not prove');
+  const flipped = { ...owners, proof: { ...owners.proof, siblings: owners.proof.siblings.map((s, i) => (i === 0 ? flipHexBit(s, 0) : s)) } };
+  if (owners.proof.siblings.length > 0) t.equal(verifyCfaEntry(suite, flipped), null, 'nor does a changed proof path');
+  t.equal(verifyCfaEntry(suite, { ...owners, height: 1 }), null, 'nor an entry claiming another height');
+});
+
+t.test('the value comes from the proven bytes and must have the contract shape', async (t) => {
+  const { node, client } = await setup(t);
+  await t.rejects(readCfaHoldings(client, CHANNEL, 'mallory'), KonsortiumResponseError, 'negative units are refused');
+  await t.rejects(readCfaAsset(client, CHANNEL, 'BAD'), KonsortiumResponseError, 'an unknown status is refused');
+  node.on('GET', /\/cfa\/assets\/BOND1\/owners$/, ({ res }) => sendJson(res, 200, { ...stateProofOf(chain, cfaStateKeys.owners('BOND9')), json: { alice: 1 } }));
+  await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1'), KonsortiumResponseError, 'an answer for another key is refused');
+  node.on('GET', /\/cfa\/accounts\/alice\/money$/, ({ res }) => sendJson(res, 200, { ...stateProofOf(chain, cfaStateKeys.money('alice')), json: { balance: 9e15, locked: 0 } }));
+  t.same((await readCfaMoney(client, CHANNEL, 'alice')).value, { balance: 461_000, locked: 1000 }, 'the node’s convenience json is not trusted');
+  await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1', { height: -1 }), RangeError);
+});
+
+t.test('movement pages and state-key reads', async (t) => {
+  const { node, client } = await setup(t);
+  const page = await readCfaMoves(client, CHANNEL, 'BOND1', { from: 1, limit: 5 });
+  t.equal(node.requests.at(-1)!.query.get('from'), '1');
+  t.equal(node.requests.at(-1)!.query.get('limit'), '5');
+  t.equal(page.count, 3);
+  t.same(
+    page.items.map((i) => [i.value.seq, i.value.account, i.value.entry, i.value.cause, i.value.money]),
+    [
+      [1, 'bob', 'credit', 'placement', 10_000],
+      [2, 'bob', 'debit', 'gift', 0],
+    ],
+  );
+  for (const i of page.items) t.ok(verifyCfaEntry(suite, i), `${i.key} proves`);
+  await t.rejects(readCfaMoves(client, CHANNEL, 'BOND1', { limit: 101 }), RangeError);
+
+  const app = await readCfaApplication(client, CHANNEL, 'BOND1/0');
+  t.equal(node.requests.at(-1)!.path, '/v1/channels/main/state/cfa%2Fapplication%2FBOND1%2F0', 'the key is one path segment');
+  t.equal(app.value?.allocated, 539);
+  t.equal((await readCfaApplication(client, CHANNEL, 'BOND1/7')).value, null);
+});
