@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import type { Browser, Page } from 'playwright-core';
-import { checkScreen, launchBrowser, screenshot, signIn, startPortalStack } from '../lib/portal.js';
+import type { Page } from 'playwright-core';
+import { checkScreen, launchBrowser, newPage, screenshot, signIn, startPortalStack } from '../lib/portal.js';
 import { waitFor } from '../lib/process.js';
 
 interface Reply {
@@ -42,18 +42,6 @@ async function demoCredentials(dataDir: string): Promise<{ tenantId: string; ema
   );
 }
 
-/** Like the harness's newPage, with the portal's CSP bypassed for the injected axe-core. */
-async function portalPage(browser: Browser): Promise<{ page: Page; consoleErrors: string[] }> {
-  const context = await browser.newContext({ locale: 'en', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
-  return { page, consoleErrors };
-}
 
 const LONG = 180_000;
 
@@ -112,7 +100,7 @@ t.test('the auditor view', async (t) => {
   await settle('gift', await asTenant('gift', { asset: 'AUD1', to: 'operator', quantity: 3, note: 'for the audit' }), demoToken);
 
   const browser = await launchBrowser(t);
-  const { page, consoleErrors } = await portalPage(browser);
+  const { page, consoleErrors } = await newPage(browser);
   await signIn(page, url, auditor.email, auditor.password);
   t.equal(await page.locator('header.top nav a[href="/operator"]').count(), 0, 'an auditor has no operator console');
   const open = async (p: string, ready: (pg: Page) => Promise<unknown>) => {

@@ -15,28 +15,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { KonsortiumClient } from '@konsortium/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { checkScreen as check, type Credentials, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
 import { waitFor } from '../lib/process.js';
 
 const checkScreen = (t: Test, page: Page, screen: string, open: () => Promise<void>): Promise<void> =>
   check({ same: (a, b, m) => void t.same(a, b, m ?? ''), equal: (a, b, m) => void t.equal(a, b, m ?? '') }, page, screen, open);
-/**
- * A page like the harness's newPage, with the portal's Content-Security-Policy bypassed so that
- * axe-core can be injected (an inline script, which `script-src 'self'` rightly refuses). Pages
- * that run no axe check keep the real CSP, so the flows are also exercised under it.
- */
-async function axePage(browser: Browser): Promise<{ page: Page; consoleErrors: string[] }> {
-  const context = await browser.newContext({ locale: 'en', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
-  return { page, consoleErrors };
-}
 const norm = (s: string): string => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -107,7 +91,7 @@ t.test('encrypted data in the portal: keys, upload, grant, download, revoke, acc
   };
 
   const browser = await launchBrowser(t);
-  const owner = await axePage(browser);
+  const owner = await newPage(browser);
   // The reader keeps the portal's real CSP: the whole read path runs under it.
   const reader = await newPage(browser);
   owner.page.setDefaultTimeout(60_000);
@@ -318,7 +302,7 @@ t.test('encrypted data in the portal: keys, upload, grant, download, revoke, acc
       await p.goto(`${stack.url}/data/keys`);
       await p.locator('dl.facts').waitFor();
     });
-    const other = await axePage(browser);
+    const other = await newPage(browser);
     await signIn(other.page, stack.url, readerCreds.email, readerCreds.password);
     const r = other.page;
     await checkScreen(t, r, 'data-record-reader', async () => {

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import type { Browser, Page } from 'playwright-core';
-import { checkScreen, launchBrowser, signIn, startPortalStack } from '../lib/portal.js';
+import type { Page } from 'playwright-core';
+import { checkScreen, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
 import { waitFor } from '../lib/process.js';
 
 interface Reply {
@@ -35,22 +35,6 @@ async function login(url: string, email: string, password: string): Promise<stri
 
 const LONG = 180_000;
 
-/**
- * A page as the harness's newPage makes it, but with the portal's Content-Security-Policy
- * bypassed for the test's own scripts: axe-core is injected inline, which `script-src 'self'`
- * (rightly) refuses.
- */
-async function portalPage(browser: Browser): Promise<{ page: Page; consoleErrors: string[] }> {
-  const context = await browser.newContext({ locale: 'en', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
-  return { page, consoleErrors };
-}
 
 /**
  * The demo tenant's credentials: credentials.json is written first with the admin alone and
@@ -102,7 +86,7 @@ t.test('the operator console', async (t) => {
   });
 
   const browser = await launchBrowser(t);
-  const { page, consoleErrors } = await portalPage(browser);
+  const { page, consoleErrors } = await newPage(browser);
   await signIn(page, url, credentials.admin.email, credentials.admin.password);
   const open = async (path: string, ready: (p: Page) => Promise<unknown>) => {
     await page.goto(`${url}${path}`);

@@ -15,28 +15,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { KonsortiumClient, verifyTxInclusion } from '@konsortium/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { checkScreen as check, type Credentials, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
 import { sleep, waitFor } from '../lib/process.js';
 
 const checkScreen = (t: Test, page: Page, screen: string, open: () => Promise<void>): Promise<void> =>
   check({ same: (a, b, m) => void t.same(a, b, m ?? ''), equal: (a, b, m) => void t.equal(a, b, m ?? '') }, page, screen, open);
-/**
- * A page like the harness's newPage, with the portal's Content-Security-Policy bypassed so that
- * axe-core can be injected (an inline script, which `script-src 'self'` rightly refuses). Pages
- * that run no axe check keep the real CSP, so the flows are also exercised under it.
- */
-async function axePage(browser: Browser): Promise<{ page: Page; consoleErrors: string[] }> {
-  const context = await browser.newContext({ locale: 'en', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
-  return { page, consoleErrors };
-}
 const norm = (s: string): string => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 
 const ASSET = 'VOTE-26';
@@ -137,7 +121,7 @@ t.test('e-voting in the portal: ballot, two votes, close, tally, recount, receip
   t.same(await proven(`cfa/owners/${ASSET}`), { [issuerMember]: 60, [voterMember]: 40 }, 'the owners registry before the ballot');
 
   const browser = await launchBrowser(t);
-  const issuer = await axePage(browser);
+  const issuer = await newPage(browser);
   // The second tenant keeps the portal's real CSP: its whole voting path runs under it.
   const voter = await newPage(browser);
   issuer.page.setDefaultTimeout(60_000);
