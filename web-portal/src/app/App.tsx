@@ -3,11 +3,10 @@
  * back to the same path after it). Each service is its own chunk, loaded when first opened.
  */
 import { lazy, Suspense } from 'react';
-import { FormattedMessage } from 'react-intl';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { SignIn } from '../features/auth/SignIn.js';
 import { Home } from '../features/home/Home.js';
-import { Loading } from '../ui/components.js';
+import { Loading, NotFound } from '../ui/components.js';
 import { Layout } from './Layout.js';
 import { LocaleProvider } from './locale.js';
 import { SessionProvider, useSession } from './session.js';
@@ -34,11 +33,7 @@ function Gate() {
           <Route path="/auditor/*" element={<Auditor />} />
           <Route
             path="*"
-            element={
-              <p>
-                <FormattedMessage id="app.notFound" />
-              </p>
-            }
+            element={<NotFound />}
           />
         </Routes>
       </Suspense>

@@ -4,6 +4,7 @@
  */
 import { type ReactNode, useId } from 'react';
 import { FormattedDate, FormattedMessage, FormattedNumber, FormattedTime, useIntl } from 'react-intl';
+import { NavLink } from 'react-router-dom';
 import { describeError } from './errors.js';
 
 /** A page's title (the one h1) and an optional line under it. */
@@ -184,4 +185,42 @@ export function DataTable<T>({
 /** A short status word with a colour that is never the only signal (the word is always there). */
 export function StatusBadge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'neutral'; children: ReactNode }) {
   return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+/** A service's own navigation under the header (its sections as links; the current one marked). */
+export function SectionNav({ label, links }: { label: string; links: readonly { readonly to: string; readonly id: string; readonly end?: boolean }[] }) {
+  return (
+    <nav className="subnav" aria-label={label}>
+      <ul>
+        {links.map((l) => (
+          <li key={l.to}>
+            <NavLink to={l.to} end={l.end ?? false}>
+              <FormattedMessage id={l.id} />
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/** What a path no screen answers shows. */
+export function NotFound() {
+  return (
+    <p>
+      <FormattedMessage id="app.notFound" />
+    </p>
+  );
+}
+
+/** A service opened by a role that may not use it: its title and why not. */
+export function RoleRefused({ titleId }: { titleId: string }) {
+  return (
+    <>
+      <PageHeader title={<FormattedMessage id={titleId} />} />
+      <p role="alert">
+        <FormattedMessage id="error.FORBIDDEN" />
+      </p>
+    </>
+  );
 }

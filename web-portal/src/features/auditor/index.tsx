@@ -3,10 +3,10 @@
  * block stream, a block and a transaction with their proofs, the chain's integrity recomputed in
  * this browser (with the bit-flip demonstration), and the movement registry with its proofs.
  */
-import { FormattedMessage, useIntl } from 'react-intl';
-import { NavLink, Route, Routes } from 'react-router-dom';
+import { useIntl } from 'react-intl';
+import { Route, Routes } from 'react-router-dom';
 import { hasRole, useMe } from '../../app/session.js';
-import { PageHeader } from '../../ui/components.js';
+import { NotFound, RoleRefused, SectionNav } from '../../ui/components.js';
 import { BlockPage } from './BlockPage.js';
 import { ChainIntegrity } from './ChainIntegrity.js';
 import { AuditLedgerProvider } from './context.js';
@@ -17,40 +17,21 @@ import './auditor.css';
 import { FeatureMessages } from '../../app/locale.js';
 import { auditorMessages } from './messages.js';
 
+const SECTIONS = [
+  { to: '/auditor', id: 'auditor.nav.explorer', end: true },
+  { to: '/auditor/chain', id: 'auditor.nav.chain' },
+  { to: '/auditor/movements', id: 'auditor.nav.movements' },
+] as const;
+
 function AuditorSectionScreens() {
   const me = useMe();
   const intl = useIntl();
   if (!hasRole(me, 'auditor', 'platform_admin')) {
-    return (
-      <>
-        <PageHeader title={<FormattedMessage id="nav.auditor" />} />
-        <p role="alert">
-          <FormattedMessage id="error.FORBIDDEN" />
-        </p>
-      </>
-    );
+    return <RoleRefused titleId="nav.auditor" />;
   }
   return (
     <div className="auditor">
-      <nav className="subnav" aria-label={intl.formatMessage({ id: 'auditor.nav' })}>
-        <ul>
-          <li>
-            <NavLink to="/auditor" end>
-              <FormattedMessage id="auditor.nav.explorer" />
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to="/auditor/chain">
-              <FormattedMessage id="auditor.nav.chain" />
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to="/auditor/movements">
-              <FormattedMessage id="auditor.nav.movements" />
-            </NavLink>
-          </li>
-        </ul>
-      </nav>
+      <SectionNav label={intl.formatMessage({ id: 'auditor.nav' })} links={SECTIONS} />
       <AuditLedgerProvider>
         <Routes>
           <Route index element={<Explorer />} />
@@ -60,11 +41,7 @@ function AuditorSectionScreens() {
           <Route path="movements" element={<Movements />} />
           <Route
             path="*"
-            element={
-              <p>
-                <FormattedMessage id="app.notFound" />
-              </p>
-            }
+            element={<NotFound />}
           />
         </Routes>
       </AuditLedgerProvider>

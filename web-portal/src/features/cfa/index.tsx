@@ -8,7 +8,7 @@
  */
 import { FormattedMessage, useIntl } from 'react-intl';
 import { NavLink, Route, Routes } from 'react-router-dom';
-import { ErrorBanner, Loading, Notice, PageHeader } from '../../ui/components.js';
+import { ErrorBanner, Loading, NotFound, Notice, PageHeader } from '../../ui/components.js';
 import { AssetPage } from './AssetPage.js';
 import { CfaProvider, useCfa } from './context.js';
 import { FeesPage } from './Fees.js';
@@ -86,11 +86,7 @@ function CfaSectionScreens() {
         <Route path="assets/:code" element={<AssetPage />} />
         <Route
           path="*"
-          element={
-            <p>
-              <FormattedMessage id="app.notFound" />
-            </p>
-          }
+          element={<NotFound />}
         />
       </Routes>
     </CfaProvider>

@@ -3,10 +3,10 @@
  * move to a dedicated node, usage and invoices), networks and channels, node health live and
  * node provisioning, CFA administration, the fee schedule, and integrity audits.
  */
-import { FormattedMessage, useIntl } from 'react-intl';
-import { NavLink, Route, Routes } from 'react-router-dom';
+import { useIntl } from 'react-intl';
+import { Route, Routes } from 'react-router-dom';
 import { hasRole, useMe } from '../../app/session.js';
-import { PageHeader } from '../../ui/components.js';
+import { NotFound, RoleRefused, SectionNav } from '../../ui/components.js';
 import { CfaAdmin } from './CfaAdmin.js';
 import { Fees } from './Fees.js';
 import { Integrity } from './Integrity.js';
@@ -33,28 +33,11 @@ function OperatorSectionScreens() {
   const me = useMe();
   const intl = useIntl();
   if (!hasRole(me, 'platform_admin')) {
-    return (
-      <>
-        <PageHeader title={<FormattedMessage id="nav.operator" />} />
-        <p role="alert">
-          <FormattedMessage id="error.FORBIDDEN" />
-        </p>
-      </>
-    );
+    return <RoleRefused titleId="nav.operator" />;
   }
   return (
     <div className="operator">
-      <nav className="subnav" aria-label={intl.formatMessage({ id: 'operator.nav' })}>
-        <ul>
-          {SECTIONS.map((s) => (
-            <li key={s.to}>
-              <NavLink to={s.to} end={'end' in s ? s.end : false}>
-                <FormattedMessage id={s.id} />
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <SectionNav label={intl.formatMessage({ id: 'operator.nav' })} links={SECTIONS} />
       <Routes>
         <Route index element={<Tenants />} />
         <Route path="tenants" element={<Tenants />} />
@@ -67,11 +50,7 @@ function OperatorSectionScreens() {
         <Route path="integrity" element={<Integrity />} />
         <Route
           path="*"
-          element={
-            <p>
-              <FormattedMessage id="app.notFound" />
-            </p>
-          }
+          element={<NotFound />}
         />
       </Routes>
     </div>
