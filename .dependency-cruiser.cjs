@@ -93,6 +93,20 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'client-is-isomorphic',
+      comment: 'The SDK runs in browsers: no Node.js built-ins, except in its Node-only entry (@konsortium/client/node).',
+      severity: 'error',
+      from: { path: '^data-plane/client/src/', pathNot: '^data-plane/client/src/node-fetch\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'client-node-entry-stays-apart',
+      comment: 'Nothing in the browser-safe SDK imports its Node-only entry.',
+      severity: 'error',
+      from: { path: '^data-plane/client/src/', pathNot: '^data-plane/client/src/node-fetch\\.ts$' },
+      to: { path: '^data-plane/client/src/node-fetch\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

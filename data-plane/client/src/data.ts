@@ -183,6 +183,32 @@ export interface RequestKeyOptions {
  * KeyReleaseError (with every node's reason) if fewer than t nodes release valid shares.
  */
 export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
+  const c0 = fromHex(o.version.commitments[0]!);
+  return collectKey(o, (secret) => (bytesEqual(publicPointOf(secret), c0) ? secret : undefined));
+}
+
+/**
+ * requestKey, then the version's ciphertext decrypted with the rebuilt key. Here the key is
+ * accepted when it opens the ciphertext and the plaintext matches its on-chain hash: as strong
+ * a check for the reader as C_0 (a wrong key fails the AEAD tag), and cheaper — one AEAD open
+ * instead of a fixed-base multiplication (≈0.75 ms in pure JS). C_0 and the commitments are
+ * consulted only when it fails, to tell bad shares from a ciphertext that does not belong.
+ */
+export async function releaseAndDecrypt(o: RequestKeyOptions & { readonly ciphertext: Uint8Array }): Promise<Uint8Array> {
+  const v = o.version;
+  const c0 = fromHex(v.commitments[0]!);
+  return collectKey(o, (secret) => {
+    try {
+      return decryptVersion(o.channel, o.record, v, secret, o.ciphertext);
+    } catch (err) {
+      if (!bytesEqual(publicPointOf(secret), c0)) return undefined; // bad shares: find them
+      throw new KonsortiumError(`${o.record} v${v.version}: the released key is right (it matches C_0) but the ciphertext does not decrypt to the on-chain plaintext hash (${(err as Error).message})`);
+    }
+  });
+}
+
+/** Collects t valid shares and returns what `accept` makes of the rebuilt secret (undefined: a share is bad). */
+async function collectKey<T>(o: RequestKeyOptions, accept: (secret: bigint) => T | undefined): Promise<T> {
   const v = o.version;
   const backend = o.x25519;
   const oneTime = x25519KeyPair(undefined, backend);
@@ -235,8 +261,8 @@ export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
     if (shares.length < v.threshold) {
       throw new KeyReleaseError(`${o.record} v${v.version}: ${shares.length} of ${v.threshold} shares released (${failures.map((f) => `${f.node}: ${f.code}`).join('; ')})`, failures);
     }
-    const secret = combineShares(shares, v.threshold);
-    if (bytesEqual(publicPointOf(secret), commitments[0]!)) return secret;
+    const accepted = accept(combineShares(shares, v.threshold));
+    if (accepted !== undefined) return accepted;
     // Some node sent a bad share: find it (them) by the commitments, drop it, ask the others.
     const before = shares.length;
     for (let i = shares.length - 1; i >= 0; i--) {
@@ -329,6 +355,8 @@ export interface ReadRecordOptions {
   /** The owner: opens the version with its X25519 private key, no node involved. */
   readonly ownerSealPrivate?: Uint8Array;
   readonly signal?: AbortSignal;
+  /** X25519 implementation for the key release; default the portable one (noble). */
+  readonly x25519?: X25519Backend;
   /**
    * The block the version's state proof must be anchored in (see verifyChain). Without it the
    * first node's header is taken on trust: a reader is still protected by the other nodes'
@@ -350,10 +378,9 @@ export async function readRecord(o: ReadRecordOptions): Promise<{ readonly versi
   }
   const version = await provenJson<StoredVersion>(first, o.channel, `data/ver/${o.record}/${n}`, o.signal, o.trustedHeader);
   if (version === null) throw new KonsortiumError(`record ${o.record} has no version ${n}`);
-  let secret: bigint;
-  if (o.ownerSealPrivate !== undefined) secret = ownerSecret(o.channel, o.record, version, o.ownerSealPrivate);
-  else if (o.signer !== undefined) secret = await requestKey({ channel: o.channel, record: o.record, version, nodes: o.nodes, signer: o.signer, signal: o.signal });
-  else throw new KonsortiumError('readRecord needs a signer (reader) or ownerSealPrivate (owner)');
+  if (o.ownerSealPrivate === undefined && o.signer === undefined) throw new KonsortiumError('readRecord needs a signer (reader) or ownerSealPrivate (owner)');
   const ciphertext = await fetchCiphertext(o.channel, version, o.nodes, o.signal);
-  return { version, plaintext: decryptVersion(o.channel, o.record, version, secret, ciphertext) };
+  if (o.ownerSealPrivate !== undefined) return { version, plaintext: decryptVersion(o.channel, o.record, version, ownerSecret(o.channel, o.record, version, o.ownerSealPrivate), ciphertext) };
+  const request = { channel: o.channel, record: o.record, version, nodes: o.nodes, signer: o.signer!, signal: o.signal, ciphertext };
+  return { version, plaintext: await releaseAndDecrypt(o.x25519 === undefined ? request : { ...request, x25519: o.x25519 }) };
 }

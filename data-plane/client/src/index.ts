@@ -28,6 +28,7 @@ export {
   type ReadRecordOptions,
   readRecord,
   type ReleaseFailure,
+  releaseAndDecrypt,
   requestKey,
   uploadBlob,
   type RequestKeyOptions,

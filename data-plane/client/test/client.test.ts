@@ -7,13 +7,14 @@ import { toHex } from '@konsortium/protocol';
 import { KonsortiumApiError, KonsortiumClient, KonsortiumNetworkError, KonsortiumResponseError, KonsortiumTimeoutError, Signer } from '../src/index.js';
 import { buildChain, CHANNEL, recordOf, txProofOf } from './helpers/chain.js';
 import { FakeNode, sendError, sendJson } from './helpers/fake-node.js';
+import { fetchOption } from './helpers/fetch-under-test.js';
 
 const chain = buildChain(4);
 
 async function setup(t: Test, options: Partial<ConstructorParameters<typeof KonsortiumClient>[0]> = {}): Promise<{ node: FakeNode; client: KonsortiumClient }> {
   const node = await FakeNode.start(chain);
   t.teardown(() => node.close());
-  return { node, client: new KonsortiumClient({ baseUrl: node.url, timeoutMs: 5000, ...options }) };
+  return { node, client: new KonsortiumClient({ ...fetchOption(), baseUrl: node.url, timeoutMs: 5000, ...options }) };
 }
 
 t.test('reads: channels, head, blocks, nodes, state (key URL-encoded)', async (t) => {
@@ -132,7 +133,7 @@ t.test('network errors: nothing listening', async (t) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((r) => server.close(() => r()));
-  const client = new KonsortiumClient({ baseUrl: `http://127.0.0.1:${port}`, retries: 1 });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: `http://127.0.0.1:${port}`, retries: 1 });
   const err = await client.head(CHANNEL).catch((e: unknown) => e);
   t.type(err, KonsortiumNetworkError);
   t.notOk(err instanceof KonsortiumTimeoutError);
@@ -184,9 +185,9 @@ t.test('tx proof route', async (t) => {
 });
 
 t.test('constructor checks', (t) => {
-  t.throws(() => new KonsortiumClient({ baseUrl: 'not a url' }), TypeError);
-  t.throws(() => new KonsortiumClient({ baseUrl: 'ftp://x' }), TypeError);
-  t.throws(() => new KonsortiumClient({ baseUrl: 'http://x', timeoutMs: 0 }), RangeError);
-  t.equal(new KonsortiumClient({ baseUrl: 'http://x:1/prefix/' }).baseUrl, 'http://x:1/prefix');
+  t.throws(() => new KonsortiumClient({ ...fetchOption(), baseUrl: 'not a url' }), TypeError);
+  t.throws(() => new KonsortiumClient({ ...fetchOption(), baseUrl: 'ftp://x' }), TypeError);
+  t.throws(() => new KonsortiumClient({ ...fetchOption(), baseUrl: 'http://x', timeoutMs: 0 }), RangeError);
+  t.equal(new KonsortiumClient({ ...fetchOption(), baseUrl: 'http://x:1/prefix/' }).baseUrl, 'http://x:1/prefix');
   t.end();
 });

@@ -42,6 +42,7 @@ import {
   majority,
   ownerSecret,
   readRecord,
+  releaseAndDecrypt,
   requestKey,
   sealRecordVersion,
   type SealedVersion,
@@ -383,6 +384,27 @@ t.test('requestKey: a wrong share is detected by the commitments and replaced by
     t.equal(s.cluster.releaseCalls.length, 4, `${what}: one more node asked`);
     t.equal(distinct(askedNodes(s)), 4);
   }
+});
+
+t.test('releaseAndDecrypt: the key is accepted by the ciphertext; bad shares still found and replaced; a foreign ciphertext named as such', async (t) => {
+  const decrypt = (s: Setup, ciphertext: Uint8Array) => releaseAndDecrypt({ channel: CH, record: RECORD, version: s.version, nodes: s.nodes, signer: s.reader, ciphertext });
+  const good = setup([1, 2, 3, 4, 5]);
+  const ciphertext = await fetchCiphertext(CH, good.version, []);
+  t.same(await decrypt(good, ciphertext), good.plaintext, 'the plaintext');
+  t.equal(good.cluster.releaseCalls.length, 3, 'only t nodes asked');
+
+  for (const edit of [(v: Uint8Array) => flipByte(v, 0), () => new Uint8Array(32)]) {
+    const s = setup([1, 2, 3, 4, 5]);
+    s.cluster.script = (c) => (c.seq === 0 ? { kind: 'tamper', edit } : undefined);
+    t.same(await decrypt(s, await fetchCiphertext(CH, s.version, [])), s.plaintext, 'a bad share: found by the commitments, another node asked, the plaintext');
+    t.equal(s.cluster.releaseCalls.length, 4);
+  }
+
+  const s = setup([1, 2, 3, 4, 5]);
+  const foreign = await fetchCiphertext(CH, setup([1, 2, 3, 4, 5]).version, []);
+  await t.rejects(decrypt(s, foreign), { message: /released key is right \(it matches C_0\) but the ciphertext does not decrypt/ }, 'a ciphertext of another version: the key is not blamed');
+  t.equal(s.cluster.releaseCalls.length, 3, 'and no further node is asked');
+  await t.rejects(decrypt(s, flipByte(ciphertext, 5)), { message: /does not decrypt/ }, 'a tampered ciphertext');
 });
 
 t.test('requestKey: the bad share is recorded as BAD_SHARE when the others cannot make up for it', async (t) => {

@@ -4,6 +4,7 @@ import t from 'tap';
 import { KonsortiumApiError, KonsortiumClient, KonsortiumNetworkError, type BlockEvent } from '../src/index.js';
 import { buildChain, CHANNEL } from './helpers/chain.js';
 import { FakeNode, sendError, sseBlock, sseHead, until } from './helpers/fake-node.js';
+import { fetchOption } from './helpers/fetch-under-test.js';
 
 const chain = buildChain(8);
 
@@ -19,7 +20,7 @@ async function collect(it: AsyncIterable<BlockEvent>, n: number): Promise<number
 t.test('replays from a height, then follows live blocks', async (t) => {
   const node = await FakeNode.start(chain, 4);
   t.teardown(() => node.close());
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const it = client.events(CHANNEL, { from: 2 });
   const first = await it.next();
   t.equal(first.value?.height, 2);
@@ -43,7 +44,7 @@ t.test('replays from a height, then follows live blocks', async (t) => {
 t.test('without from: starts after the current head', async (t) => {
   const node = await FakeNode.start(chain, 3);
   t.teardown(() => node.close());
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const it = client.events(CHANNEL);
   const next = it.next();
   await until(() => node.openStreams === 1);
@@ -75,7 +76,7 @@ t.test('reconnects with Last-Event-ID after a drop mid-event, without duplicates
       for (const h of [6, 7, 8]) res.write(sseBlock(node.blockEvent(h)));
     }
   });
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const heights = await collect(client.events(CHANNEL, { from: 1, retryBaseMs: 10 }), 8);
   t.same(heights, [1, 2, 3, 4, 5, 6, 7, 8], 'each block once, in order');
   t.same(connections, [
@@ -89,7 +90,7 @@ t.test('bounded retries: a stream that keeps failing ends in a KonsortiumNetwork
   const node = await FakeNode.start(chain);
   t.teardown(() => node.close());
   node.on('GET', /\/events$/, ({ res }) => void res.socket?.destroy());
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const started = Date.now();
   const err = await collect(client.events(CHANNEL, { from: 1, maxRetries: 3, retryBaseMs: 5, retryCapMs: 20 }), 1).catch((e: unknown) => e);
   t.type(err, KonsortiumNetworkError);
@@ -108,7 +109,7 @@ t.test('progress resets the retry budget', async (t) => {
     res.write(sseBlock(node.blockEvent(n))); // one block per connection, then a drop
     setTimeout(() => res.socket?.destroy(), 5);
   });
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   t.same(await collect(client.events(CHANNEL, { from: 1, maxRetries: 1, retryBaseMs: 5 }), 6), [1, 2, 3, 4, 5, 6]);
 });
 
@@ -116,7 +117,7 @@ t.test('a refusal is not retried; 5xx is', async (t) => {
   const node = await FakeNode.start(chain);
   t.teardown(() => node.close());
   node.on('GET', /\/events$/, ({ res }) => sendError(res, 403, 'FORBIDDEN', 'not a member'));
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   await t.rejects(collect(client.events(CHANNEL, { from: 1, retryBaseMs: 5 }), 1), { name: 'KonsortiumApiError', code: 'FORBIDDEN' });
   t.equal(node.count('GET', /\/events$/), 1);
 
@@ -140,7 +141,7 @@ t.test('a refusal is not retried; 5xx is', async (t) => {
 t.test('abort ends the iterator promptly and closes the connection', async (t) => {
   const node = await FakeNode.start(chain);
   t.teardown(() => node.close());
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const ac = new AbortController();
   const heights: number[] = [];
   let abortedAt = 0;

@@ -5,6 +5,7 @@ import { toHex } from '@konsortium/protocol';
 import { KonsortiumClient, KonsortiumTimeoutError, KonsortiumTxRejectedError, Signer, type TxStatus } from '../src/index.js';
 import { buildChain, CHANNEL } from './helpers/chain.js';
 import { FakeNode, sendError, sendJson, sseHead, until } from './helpers/fake-node.js';
+import { fetchOption } from './helpers/fetch-under-test.js';
 
 const chain = buildChain(6);
 const committedTx = toHex(chain.blocks[5]!.txs[1]!.id); // block 5, index 1, OK
@@ -16,7 +17,7 @@ t.test('through the event stream: resolves when the block holding the tx arrives
   const node = await FakeNode.start(chain, 3);
   t.teardown(() => node.close());
   node.statuses.set(committedTx, { txId: committedTx, status: 'ordered' });
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const started = Date.now();
   const waiting = client.waitForStatus(CHANNEL, committedTx, { timeoutMs: 5000 });
   await until(() => node.openStreams === 1);
@@ -43,7 +44,7 @@ t.test('a block committed between the head and the subscription is not missed', 
     node.statuses.delete(committedTx);
   });
   node.on('GET', STATUS, ({ res }) => sendJson(res, 200, { txId: committedTx, status: 'ordered' })); // …and the status lags
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const s = await client.waitForStatus(CHANNEL, committedTx, { timeoutMs: 3000 });
   t.same(s, { txId: committedTx, status: 'committed', height: 5 }, 'taken from the replayed block');
 });
@@ -52,7 +53,7 @@ t.test('rejected: final returns it, committed throws KonsortiumTxRejectedError',
   const node = await FakeNode.start(chain, 1);
   t.teardown(() => node.close());
   node.statuses.set(rejectedTx, { txId: rejectedTx, status: 'ordered' });
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const final = client.waitForStatus(CHANNEL, rejectedTx, { timeoutMs: 5000 });
   const committed = client.waitForStatus(CHANNEL, rejectedTx, { until: 'committed', timeoutMs: 5000 }).catch((e: unknown) => e);
   await until(() => node.openStreams === 2);
@@ -83,7 +84,7 @@ t.test('polling fallback when there is no event stream: received → ordered →
     }
     sendJson(res, 200, sequence[Math.min(polls++ - 1, sequence.length - 1)]);
   });
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const s = await client.waitForStatus(CHANNEL, committedTx, { timeoutMs: 5000, pollIntervalMs: 10, maxPollIntervalMs: 40 });
   t.equal(s.status, 'committed');
   t.equal(polls, 5);
@@ -95,7 +96,7 @@ t.test('until ordered only polls', async (t) => {
   t.teardown(() => node.close());
   let polls = 0;
   node.on('GET', STATUS, ({ res }) => sendJson(res, 200, { txId: committedTx, status: polls++ < 2 ? 'received' : 'ordered' }));
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   t.same(await client.waitForStatus(CHANNEL, committedTx, { until: 'ordered', pollIntervalMs: 10, timeoutMs: 3000 }), { txId: committedTx, status: 'ordered' });
   t.same(await client.waitForStatus(CHANNEL, committedTx, { until: 'received', timeoutMs: 3000 }), { txId: committedTx, status: 'ordered' }, 'past the target counts');
   t.equal(node.count('GET', EVENTS), 0);
@@ -108,7 +109,7 @@ t.test('a silent stream is backed by the safety poll', async (t) => {
   node.on('GET', EVENTS, ({ res }) => sseHead(res)); // accepts, then never sends anything
   node.statuses.set(committedTx, { txId: committedTx, status: 'ordered' });
   setTimeout(() => node.statuses.set(committedTx, { txId: committedTx, status: 'committed', height: 5, index: 0 }), 100);
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const s = await client.waitForStatus(CHANNEL, committedTx, { timeoutMs: 5000, streamPollIntervalMs: 150 });
   t.equal(s.status, 'committed');
 });
@@ -117,7 +118,7 @@ t.test('timeout: KonsortiumTimeoutError naming the last status; nothing left ope
   const node = await FakeNode.start(chain, 3);
   t.teardown(() => node.close());
   node.statuses.set(committedTx, { txId: committedTx, status: 'ordered' });
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const started = Date.now();
   const err = await client.waitForStatus(CHANNEL, committedTx, { timeoutMs: 300 }).catch((e: unknown) => e);
   const elapsed = Date.now() - started;
@@ -135,7 +136,7 @@ t.test('abort ends the wait with the signal reason', async (t) => {
   const node = await FakeNode.start(chain, 3);
   t.teardown(() => node.close());
   node.statuses.set(committedTx, { txId: committedTx, status: 'ordered' });
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 80);
   const started = Date.now();
@@ -148,14 +149,14 @@ t.test('an error that will not go away (401) ends the wait at once', async (t) =
   const node = await FakeNode.start(chain);
   t.teardown(() => node.close());
   node.on('GET', STATUS, ({ res }) => sendError(res, 401, 'UNAUTHORIZED', 'token expired'));
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   await t.rejects(client.waitForStatus(CHANNEL, committedTx, { timeoutMs: 5000 }), { name: 'KonsortiumApiError', code: 'UNAUTHORIZED' });
 });
 
 t.test('submitAndWait', async (t) => {
   const node = await FakeNode.start(chain, 3);
   t.teardown(() => node.close());
-  const client = new KonsortiumClient({ baseUrl: node.url });
+  const client = new KonsortiumClient({ ...fetchOption(), baseUrl: node.url });
   const tx = Signer.generate().buildTx(CHANNEL, { contract: 'cfa', method: 'transfer', args: { n: 1 } });
   const id = toHex(tx.id);
   setTimeout(() => node.statuses.set(id, { txId: id, status: 'committed', height: 4, index: 0 }), 100);

@@ -186,6 +186,25 @@ t.test('fromHex is strict: odd length, upper case, non-hex, prefixes and wrong l
   t.same(Array.from(fromHex('00ff10', 3)), [0, 255, 16]);
 });
 
+t.test('property: fromHex accepts exactly what the plain definition accepts, with the same bytes', async (t) => {
+  const reference = (h: string): number[] | null => (h.length % 2 === 0 && /^[0-9a-f]*$/.test(h) ? (h.match(/../g) ?? []).map((x) => parseInt(x, 16)) : null);
+  const chars = fc.constantFrom(...'0123456789abcdefABCDEFgxz \u00e9\u0660\uff10'.split(''));
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 40 }).map((cs) => cs.join('')), (h) => {
+      const want = reference(h);
+      let got: number[] | null;
+      try {
+        got = Array.from(fromHex(h));
+      } catch {
+        got = null;
+      }
+      return JSON.stringify(got) === JSON.stringify(want);
+    }),
+    { numRuns: 3000 },
+  );
+  t.pass('fromHex agrees with the definition on 3000 strings');
+});
+
 t.test('bytesEqual and concatBytes', async (t) => {
   t.ok(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2)));
   t.notOk(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 3)));
