@@ -11,13 +11,14 @@
  * request's one-time key; the first t = 2 verified shares rebuild the key; the 4 KiB ciphertext
  * is decrypted and checked against its on-chain hash. In the same run, at the same rate, the
  * peer: a proven state read of the same version from one node (the cheapest authenticated
- * round trip the node API offers).
+ * round trip the node API offers). And the floor: a request that does no work (GET /healthz),
+ * rotating over the nodes at the same rate: what this machine's loopback HTTP alone costs in latency.
  *
  * Then the encrypted upload throughput of 1 MiB records: seal on the client, upload the
  * ciphertext to the three nodes' blob stores, commit the version (putRecord) — `uploads`
  * records, four at a time; and as its peer the same bytes uploaded as plain blobs only.
  *
- * With --json the last line of stdout is {"ops","p50_ms","p99_ms","peer_p50_ms","peer_p99_ms","upload_mb_s","blob_mb_s"}.
+ * With --json the last line of stdout is {"ops","p50_ms","p99_ms","peer_p50_ms","peer_p99_ms","floor_p50_ms","floor_p99_ms","upload_mb_s","blob_mb_s"}.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -189,6 +190,13 @@ async function run(s: Settings) {
       await nodes[i % 3]!.getVerifiedState(CH, `data/ver/doc-${i % s.records}/1`);
     });
 
+    log(`floor (GET /healthz, no work): ${s.seconds}s at ${s.rate}/s`);
+    const floor = await openLoop(s.seconds, s.rate, cpu, async (i) => {
+      const res = await fetch(`${lc.url((i % 3) + 1)}/healthz`, {});
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`/healthz answered ${res.status}`);
+    });
+
     log(`upload: ${s.uploads} records of 1 MiB, 4 at a time`);
     const MIB = 1 << 20;
     const plaintexts = Array.from({ length: s.uploads }, () => randomBytes(MIB));
@@ -218,7 +226,7 @@ async function run(s: Settings) {
       }),
     );
     const blobMBs = (s.uploads * MIB) / 1e6 / ((performance.now() - t1) / 1000);
-    return { release, peer, uploadMBs, blobMBs };
+    return { release, peer, floor, uploadMBs, blobMBs };
   } finally {
     fetch.close();
     if (s.keep) log(`cluster kept in ${lc.cluster.baseDir}`);
@@ -230,7 +238,7 @@ async function main(): Promise<void> {
   installSignalCleanup();
   const s = settings();
   const r = await run(s);
-  for (const [name, x] of [['key release', r.release], ['peer', r.peer]] as const) {
+  for (const [name, x] of [['key release', r.release], ['peer', r.peer], ['floor', r.floor]] as const) {
     if (x.errors > 0) log(`${name}: ${x.errors} failed operations (first: ${x.firstError})`);
     const c = x.cpuMsPerOp;
     log(`${name}: CPU per operation ${(c.client + c.nodes.reduce((a, b) => a + b, 0)).toFixed(2)} ms (client ${c.client.toFixed(2)}, nodes ${c.nodes.map((n) => n.toFixed(2)).join(' / ')})`);
@@ -244,6 +252,8 @@ async function main(): Promise<void> {
         errors: r.release.errors,
         peer_p50_ms: Number(r.peer.p50.toFixed(2)),
         peer_p99_ms: Number(r.peer.p99.toFixed(2)),
+        floor_p50_ms: Number(r.floor.p50.toFixed(2)),
+        floor_p99_ms: Number(r.floor.p99.toFixed(2)),
         upload_mb_s: Number(r.uploadMBs.toFixed(1)),
         blob_mb_s: Number(r.blobMBs.toFixed(1)),
       })}\n`,
@@ -251,6 +261,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`key release (t=2 of 3, 4 KiB): ${r.release.ops.toFixed(1)} ops/s at ${s.rate}/s offered, p50 ${r.release.p50.toFixed(1)} ms, p99 ${r.release.p99.toFixed(1)} ms, ${r.release.errors} errors\n`);
     process.stdout.write(`peer, proven state read (same rate): p50 ${r.peer.p50.toFixed(1)} ms, p99 ${r.peer.p99.toFixed(1)} ms\n`);
+    process.stdout.write(`floor, GET /healthz (same rate): p50 ${r.floor.p50.toFixed(1)} ms, p99 ${r.floor.p99.toFixed(1)} ms\n`);
     process.stdout.write(`encrypted upload, 1 MiB records: ${r.uploadMBs.toFixed(1)} MB/s (plain blob upload of the same bytes: ${r.blobMBs.toFixed(1)} MB/s)\n`);
   }
 }
