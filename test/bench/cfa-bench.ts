@@ -65,6 +65,8 @@ async function run(s: Settings): Promise<{ cfa: DriveResult; ledger: DriveResult
     size: 3,
     keep: s.keep,
     members: [{ id: 'issuer', roles: ['issuer'], keys: [issuerKey] }, ...[...sellers, ...buyers].map((t) => ({ id: t.id, roles: ['investor'], keys: [t.key] }))],
+    // KONSORTIUM_BENCH_NODE_ARGS: extra flags for the node processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    nodeArgs: (process.env['KONSORTIUM_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
   });
   try {
     const leader = (await lc.cluster.waitForLeader()).node.id;

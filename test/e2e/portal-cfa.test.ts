@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { cfaKeys } from '@konsortium/contracts';
-import { cfaStateKeys, KonsortiumClient, readCfaMoney, readCfaMoves, readCfaOwners, verifyCfaEntry } from '@konsortium/client';
+import { cfaKeys, OWNER_BUCKETS } from '@konsortium/contracts';
+import { CFA_OWNER_BUCKETS, type CfaOwners, cfaStateKeys, KonsortiumClient, verifyCfaOwners, readCfaMoney, readCfaMoves, readCfaOwners, verifyCfaEntry } from '@konsortium/client';
 import type { Page } from 'playwright-core';
 import { checkScreen, type Credentials, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
 import { sleep, waitFor } from '../lib/process.js';
@@ -65,10 +65,13 @@ t.test('the SDK’s CFA key layout is the contract’s', async (t) => {
   t.equal(cfaStateKeys.fees, cfaKeys.fees);
   t.equal(cfaStateKeys.moneySupply, cfaKeys.moneySupply);
   t.equal(cfaStateKeys.feeTotals, cfaKeys.feeTotals);
-  for (const k of ['asset', 'owners', 'holdings', 'locked', 'moves', 'money', 'moneyMoves', 'application', 'offers', 'offer', 'accountFreeze', 'assetFreeze', 'investor'] as const) {
+  for (const k of ['asset', 'holdings', 'locked', 'moves', 'money', 'moneyMoves', 'application', 'offers', 'offer', 'accountFreeze', 'assetFreeze', 'investor'] as const) {
     t.equal(cfaStateKeys[k]('X-1/2'), cfaKeys[k]('X-1/2'), k);
   }
   t.equal(cfaStateKeys.move('A', 3), cfaKeys.move('A', 3));
+  t.equal(CFA_OWNER_BUCKETS, OWNER_BUCKETS, 'the owners registry has as many buckets');
+  for (let b = 0; b < OWNER_BUCKETS; b++) t.equal(cfaStateKeys.ownerBucket('X-1', b), cfaKeys.ownerBucket('X-1', b));
+  for (const account of ['alice', 'tenant-7f3a', 'a', 'z.z-9']) t.equal(cfaStateKeys.ownersOf('X-1', account), cfaKeys.ownersOf('X-1', account), `the bucket of ${account}`);
   t.equal(cfaStateKeys.moneyMove('a', 3), cfaKeys.moneyMove('a', 3));
 });
 
@@ -152,6 +155,10 @@ t.test('CFA in the portal: issue, placement, DvP, gift, early redemption', async
   const proven = <E extends Parameters<typeof verifyCfaEntry>[1]>(e: E): E => {
     if (verifyCfaEntry(endpoints.network.suite, e) === null) throw new Error(`${e.key} does not prove`);
     return e;
+  };
+  const provenOwners = (o: CfaOwners): CfaOwners => {
+    if (verifyCfaOwners(endpoints.network.suite, o) === null) throw new Error(`the owners registry at ${o.height} does not prove`);
+    return o;
   };
 
   /** The node the test reads may be a block behind the one that settled an operation: read until `want` holds (10 s), then return what is there. */
@@ -376,14 +383,14 @@ t.test('CFA in the portal: issue, placement, DvP, gift, early redemption', async
     await page.locator('#early input[name=quantity]').fill('10');
     await page.locator('#early').getByRole('button', { name: 'Redeem early' }).click();
     await settled(page, '#early');
-    const owners = proven(await chain(() => readCfaOwners(node, CH, CODE), (o) => o.value[investorAccount] === 75));
+    const owners = provenOwners(await chain(() => readCfaOwners(node, CH, CODE), (o) => o.value[investorAccount] === 75));
     t.same(owners.value, { [investorAccount]: 100 - 20 + 5 - 10, [issuerAccount]: 20 - 5 }, 'the chain’s holders');
   });
 
   await t.test('the asset page shows the chain’s registry: holders, movements, fees', async (t) => {
     const page = investor.page;
     await go(page, `/cfa/assets/${CODE}`, '#holders [data-verified="true"]');
-    const owners = proven(await readCfaOwners(node, CH, CODE));
+    const owners = provenOwners(await readCfaOwners(node, CH, CODE));
     for (const [account, units] of Object.entries(owners.value)) {
       t.equal(norm(await page.locator(`[data-holder="${account}"]`).innerText()), String(units), `holder ${account} as on chain`);
     }

@@ -12,8 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { KonsortiumClient, Signer } from '@konsortium/client';
-import { CFA_METHODS, cfaKeys, GOVERNANCE_KEYS } from '@konsortium/contracts';
+import { cfaOwnersOf, KonsortiumClient, Signer, verifyCfaOwners } from '@konsortium/client';
+import { CFA_METHODS, cfaKeys, GOVERNANCE_KEYS, OWNER_BUCKETS as CONTRACT_OWNER_BUCKETS } from '@konsortium/contracts';
 import { decodeBlock, decodeTx, fromHex, intlSuite, type Operation, type StateProofJson, toHex, verifyStateProof } from '@konsortium/protocol';
 import { startEmbeddedPostgres } from '../../control-plane/src/db/embedded-postgres.js';
 import { createPrisma, migrateDeploy } from '../../control-plane/src/db/prisma.js';
@@ -27,6 +27,7 @@ import {
   clientSubmitter,
   govKeyOf,
   IntegrityAudit,
+  OWNER_BUCKETS,
   ProjectionError,
   readCursor,
   resetCursor,
@@ -146,12 +147,19 @@ t.test('the CFA projection: two-phase sync, reconciliation, resume, audit', asyn
     if (!verifyStateProof(intlSuite, body)) throw new Error(`cfa/${p} does not prove`);
     return body.json;
   };
+  const ownersAt = async (height: number): Promise<Record<string, number>> => {
+    const res = await fetch(`${lc.url(1 + (turn++ % 3))}/v1/channels/${CH}/cfa/assets/BOND1/owners?height=${height}`);
+    if (res.status !== 200) throw new Error(`GET cfa/assets/BOND1/owners: ${res.status}`);
+    const reg = cfaOwnersOf(await res.json(), 'BOND1');
+    if (verifyCfaOwners(intlSuite, reg) === null) throw new Error('the owners registry does not prove');
+    return reg.value;
+  };
   /** Every projected row equals the chain's registry at the cursor height, and every owner of BOND1 has a row. */
   const balancesMatchChain = async (t: Test, label: string): Promise<Map<string, bigint>> => {
     const cursor = (await readCursor(db, CH))!;
     const rows = await db.cfaBalance.findMany({ where: { channel: CH }, orderBy: [{ asset: 'asc' }, { account: 'asc' }] });
     const out = new Map<string, bigint>();
-    const owners = (await registry<Record<string, number>>('assets/BOND1/owners', cursor.height)) ?? {};
+    const owners = await ownersAt(cursor.height);
     let bad = 0;
     for (const r of rows) {
       const projected = BigInt(r.amount.toFixed(0));
@@ -201,7 +209,6 @@ t.test('the CFA projection: two-phase sync, reconciliation, resume, audit', asyn
     t.equal(cfaStateKeys.fees, cfaKeys.fees);
     for (const [k, v] of [
       ['asset', 'BOND1'],
-      ['owners', 'BOND1'],
       ['holdings', 'alice'],
       ['money', 'alice'],
       ['offer', 'BOND1/3'],
@@ -209,6 +216,8 @@ t.test('the CFA projection: two-phase sync, reconciliation, resume, audit', asyn
     ] as const) {
       t.equal(cfaStateKeys[k](v), cfaKeys[k](v), `key ${k}`);
     }
+    t.equal(OWNER_BUCKETS, CONTRACT_OWNER_BUCKETS, 'owners buckets');
+    for (let b = 0; b < OWNER_BUCKETS; b++) t.equal(cfaStateKeys.ownerBucket('BOND1', b), cfaKeys.ownerBucket('BOND1', b), `owners bucket ${b}`);
     t.equal(govKeyOf('ab12'), GOVERNANCE_KEYS.key('ab12'), 'gov/key/<hex>');
   });
 

@@ -23,7 +23,7 @@
  */
 import { KonsortiumApiError, type NodeKey } from '@konsortium/client';
 import type { Prisma } from '../db/prisma.js';
-import { amountOf } from './balances.js';
+import { amountOf, readOwners } from './balances.js';
 import { type ChainMoney, type ChainMoneySupply, type ChainOwners, cfaStateKeys as K, MONEY_ASSET } from './cfa-layout.js';
 import { type ChainClient, type ChainPoint, ChainReader, nodeFailure } from './chain.js';
 import { isProjectionError, ProjectionError, withDbErrors } from './errors.js';
@@ -248,8 +248,8 @@ export class IntegrityAudit {
     const owners = new Map<string, ChainOwners>();
     const ownersOf = async (codes: readonly string[]): Promise<void> => {
       const missing = [...new Set(codes)].filter((c) => !owners.has(c));
-      const read = await chain.readMany<ChainOwners>(missing.map(K.owners), at);
-      missing.forEach((c, i) => owners.set(c, read[i] ?? {}));
+      const read = await readOwners(chain, missing, at);
+      missing.forEach((c, i) => owners.set(c, read[i]!));
     };
     let rows = 0;
     let moneyTotal = 0n;
@@ -271,7 +271,7 @@ export class IntegrityAudit {
       const chainMoney = new Map(money.map((r, i) => [r.account, amountOf(moneyRead[i]?.balance ?? 0, K.money(r.account))]));
       for (const r of page) {
         const projected = BigInt(r.amount.toFixed(0));
-        const onChain = r.asset === MONEY_ASSET ? chainMoney.get(r.account)! : amountOf(owners.get(r.asset)?.[r.account] ?? 0, `${K.owners(r.asset)}.${r.account}`);
+        const onChain = r.asset === MONEY_ASSET ? chainMoney.get(r.account)! : amountOf(owners.get(r.asset)?.[r.account] ?? 0, `cfa/owners/${r.asset}.${r.account}`);
         if (r.asset === MONEY_ASSET) moneyTotal += projected;
         const key = `${r.asset}/${r.account}`;
         if (r.height > BigInt(at.height)) findings.add({ kind: 'balance_ahead', key, chain: { height: at.height }, projection: { height: Number(r.height), amount: projected.toString() } });
@@ -288,7 +288,7 @@ export class IntegrityAudit {
       const have = new Set(present.map((r) => `${r.asset}/${r.account}`));
       for (const code of slice) {
         for (const [account, units] of Object.entries(owners.get(code) ?? {})) {
-          if (!have.has(`${code}/${account}`)) findings.add({ kind: 'balance_missing', key: `${code}/${account}`, chain: amountOf(units, K.owners(code)).toString(), projection: null });
+          if (!have.has(`${code}/${account}`)) findings.add({ kind: 'balance_missing', key: `${code}/${account}`, chain: amountOf(units, `cfa/owners/${code}`).toString(), projection: null });
         }
       }
     }

@@ -37,6 +37,7 @@ import {
   govKeyOf,
   MONEY_ASSET,
   namedInArgs,
+  OWNER_BUCKETS,
 } from './cfa-layout.js';
 import type { ChainPoint, ChainReader, CheckedBlock } from './chain.js';
 import { ProjectionError } from './errors.js';
@@ -127,13 +128,13 @@ export class BalanceReader {
     if (assets.size === 0 && !money) return { values: [], completeAssets: [], moneySupply: null };
 
     const codes = [...assets].sort();
-    const ownersAfter = await this.chain.readMany<ChainOwners>(codes.map(K.owners), at);
-    const ownersBefore = before === null ? codes.map(() => undefined) : await this.chain.readMany<ChainOwners>(codes.map(K.owners), before);
+    const ownersAfter = await readOwners(this.chain, codes, at);
+    const ownersBefore = before === null ? codes.map(() => ({})) : await readOwners(this.chain, codes, before);
     const values = new Map<string, BalanceValue>();
     const put = (asset: string, account: string, amount: bigint): void => void values.set(`${asset}\u0000${account}`, { asset, account, amount });
     codes.forEach((code, i) => {
-      const after = checkOwners(ownersAfter[i], code);
-      const prior = checkOwners(ownersBefore[i], code);
+      const after = ownersAfter[i]!;
+      const prior = ownersBefore[i]!;
       for (const acc of Object.keys(prior)) put(code, acc, 0n);
       for (const [acc, units] of Object.entries(after)) put(code, acc, BigInt(units));
     });
@@ -180,10 +181,23 @@ export class BalanceReader {
   }
 }
 
-function checkOwners(v: ChainOwners | undefined, code: string): ChainOwners {
+/** The owners of each asset at `at`: every bucket of its registry read (one request) and merged. */
+export async function readOwners(chain: ChainReader, codes: readonly string[], at: ChainPoint): Promise<ChainOwners[]> {
+  const read = await chain.readMany<ChainOwners>(
+    codes.flatMap((code) => Array.from({ length: OWNER_BUCKETS }, (_, b) => K.ownerBucket(code, b))),
+    at,
+  );
+  return codes.map((code, i) => {
+    const merged: Record<string, number> = {};
+    for (let b = 0; b < OWNER_BUCKETS; b++) Object.assign(merged, checkOwners(read[i * OWNER_BUCKETS + b], K.ownerBucket(code, b)));
+    return merged;
+  });
+}
+
+function checkOwners(v: ChainOwners | undefined, key: string): ChainOwners {
   if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProjectionError('CHAIN_INVALID', `${K.owners(code)} is not an owners map`);
-  for (const [acc, n] of Object.entries(v)) amountOf(n, `${K.owners(code)}.${acc}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProjectionError('CHAIN_INVALID', `${key} is not an owners map`);
+  for (const [acc, n] of Object.entries(v)) amountOf(n, `${key}.${acc}`);
   return v;
 }
 

@@ -71,11 +71,14 @@ export function changesMoney(method: string): boolean {
   return CHANGES_MONEY.has(method) || !isCfaMethod(method);
 }
 
+/** data-plane/contracts/src/cfa/keys.ts: OWNER_BUCKETS, the buckets of each asset's owners registry. */
+export const OWNER_BUCKETS = 16;
+
 /** data-plane/contracts/src/cfa/keys.ts: cfaKeys (the entries the projection reads). */
 export const cfaStateKeys = {
   assets: 'cfa/assets',
   asset: (code: string) => `cfa/asset/${code}`,
-  owners: (code: string) => `cfa/owners/${code}`,
+  ownerBucket: (code: string, bucket: number) => `cfa/owners/${code}/${bucket}`,
   holdings: (account: string) => `cfa/holdings/${account}`,
   money: (account: string) => `cfa/money/${account}`,
   moneySupply: 'cfa/money-supply',
@@ -92,7 +95,7 @@ export interface ChainAsset {
   readonly code: string;
   readonly issuer: string;
 }
-/** cfa/owners/<code>: account → units (non-zero only). */
+/** An asset's owners (cfa/owners/<code>/<bucket>, merged): account → units (non-zero only). */
 export type ChainOwners = Readonly<Record<string, number>>;
 /** cfa/money/<account>: absent means a zero balance. */
 export interface ChainMoney {

@@ -19,6 +19,7 @@ export {
   isProjectedOperation,
   MONEY_ASSET,
   namedInArgs,
+  OWNER_BUCKETS,
   SET_FEES_METHOD,
   SET_FEES_REQUIRED_ARGS,
 } from './cfa-layout.js';

@@ -14,17 +14,23 @@
  * Units are whole units, money is in minor units (kopecks), times are ms since the epoch (block
  * time); the types mirror data-plane/contracts/src/cfa/model.ts, which the SDK may not import.
  */
-import { fromHex, type StateProofJson, type SuiteId, type CryptoSuite } from '@konsortium/protocol';
+import { fromHex, registryBucket, type StateProofJson, type SuiteId, type CryptoSuite } from '@konsortium/protocol';
 import type { CallOptions, KonsortiumClient } from './client.js';
 import { KonsortiumResponseError } from './errors.js';
 import { readStateProof } from './read.js';
 import { type VerifiedStateEntry, verifyStateEntry } from './verify.js';
 
+/** Buckets of each asset's owners registry (contracts/src/cfa/keys.ts OWNER_BUCKETS). */
+export const CFA_OWNER_BUCKETS = 16;
+
 /** Where the cfa contract keeps things (contracts/src/cfa/keys.ts); `gov/fees` is governance's. */
 export const cfaStateKeys = {
   assets: 'cfa/assets',
   asset: (code: string) => `cfa/asset/${code}`,
-  owners: (code: string) => `cfa/owners/${code}`,
+  /** Bucket `bucket` of the asset's owners registry. */
+  ownerBucket: (code: string, bucket: number) => `cfa/owners/${code}/${bucket}`,
+  /** The owners bucket that holds `account`'s units of the asset. */
+  ownersOf: (code: string, account: string) => `cfa/owners/${code}/${registryBucket(account, CFA_OWNER_BUCKETS)}`,
   holdings: (account: string) => `cfa/holdings/${account}`,
   locked: (account: string) => `cfa/locked/${account}`,
   moves: (code: string) => `cfa/moves/${code}`,
@@ -209,6 +215,15 @@ export interface CfaEntry<T> {
   readonly present: boolean;
   readonly value: T;
   readonly proof: StateProofJson;
+}
+
+/** An asset's owners registry at one height: every bucket as a proven entry, and their union. */
+export interface CfaOwners {
+  readonly height: number;
+  /** account → units, every bucket merged, sorted by account. */
+  readonly value: CfaUnits;
+  /** cfa/owners/<code>/<b> for b = 0..CFA_OWNER_BUCKETS−1, each with its proof. */
+  readonly buckets: readonly CfaEntry<CfaUnits>[];
 }
 
 /** A page of a movement log: its length (`count`, proven by `log`) and records from..from+limit−1. */
@@ -474,6 +489,29 @@ export function cfaEntryOf<T>(reply: unknown, key: string, check: (v: unknown, w
   return { key, height: proof.height, present: true, value: check(parsed, key), proof };
 }
 
+/**
+ * The owners route's answer as a checked registry: exactly CFA_OWNER_BUCKETS buckets, in order,
+ * for this asset's keys, all at one height, and every account in the bucket it belongs to (so a
+ * node cannot hide a holder in a bucket nobody reads, or count one twice).
+ */
+export function cfaOwnersOf(reply: unknown, code: string): CfaOwners {
+  const what = `owners of ${code}`;
+  const raw = obj(reply, what)['buckets'];
+  if (!Array.isArray(raw) || raw.length !== CFA_OWNER_BUCKETS) bad(what, `expected ${CFA_OWNER_BUCKETS} buckets`);
+  const buckets = raw.map((r, b) => cfaEntryOf(r, cfaStateKeys.ownerBucket(code, b), checkCfaUnits, {}));
+  const height = buckets[0]!.height;
+  const all: [string, number][] = [];
+  for (const [b, e] of buckets.entries()) {
+    if (e.height !== height) throw new KonsortiumResponseError(`${e.key} is at height ${e.height}, bucket 0 at ${height}`);
+    for (const [account, units] of Object.entries(e.value)) {
+      if (cfaStateKeys.ownersOf(code, account) !== e.key) throw new KonsortiumResponseError(`${account} is listed in owners bucket ${b} of ${code}, not in its own`);
+      all.push([account, units]);
+    }
+  }
+  all.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  return { height, value: Object.fromEntries(all), buckets };
+}
+
 function pageOf<T>(reply: unknown, logKey: string, itemKey: (seq: number) => string, check: (v: unknown, what: string) => T, from: number): CfaPage<T> {
   const o = obj(reply, logKey);
   const count = uint(o, 'count', logKey);
@@ -526,9 +564,10 @@ export function readCfaAsset(client: KonsortiumClient, channel: string, code: st
   return entry<CfaAsset | null>(client, channel, `cfa/assets/${seg(code)}`, cfaStateKeys.asset(code), checkCfaAsset, null, o);
 }
 
-/** GET cfa/assets/:code/owners: the holders registry, account → units (at the head or `height`). */
-export function readCfaOwners(client: KonsortiumClient, channel: string, code: string, o: CfaReadOptions = {}): Promise<CfaEntry<CfaUnits>> {
-  return entry(client, channel, `cfa/assets/${seg(code)}/owners`, cfaStateKeys.owners(code), checkCfaUnits, {}, o);
+/** GET cfa/assets/:code/owners: the holders registry, account → units (at the head or `height`), from all its buckets. */
+export async function readCfaOwners(client: KonsortiumClient, channel: string, code: string, o: CfaReadOptions = {}): Promise<CfaOwners> {
+  checkHeight(o);
+  return cfaOwnersOf(await client.channelRead(channel, `cfa/assets/${seg(code)}/owners`, q(o)), code);
 }
 
 /** GET cfa/assets/:code/moves: a page of the asset's movement log (every credit and debit, with its cause). */
@@ -599,4 +638,13 @@ export function readCfaFeeTotals(client: KonsortiumClient, channel: string, o: C
 export function verifyCfaEntry(suite: SuiteId | CryptoSuite, e: CfaEntry<unknown>): VerifiedStateEntry | null {
   const v = verifyStateEntry(suite, e.proof);
   return v !== null && v.key === e.key && v.height === e.height ? v : null;
+}
+
+/** verifyCfaEntry for every bucket of an owners registry, all in one block: that block's entry of bucket 0, or null. */
+export function verifyCfaOwners(suite: SuiteId | CryptoSuite, o: CfaOwners): VerifiedStateEntry | null {
+  if (o.buckets.length !== CFA_OWNER_BUCKETS) return null;
+  const verified = o.buckets.map((b) => verifyCfaEntry(suite, b));
+  const first = verified[0] ?? null;
+  if (first === null || first.height !== o.height) return null;
+  return verified.every((v) => v !== null && v.blockHash === first.blockHash) ? first : null;
 }

@@ -128,6 +128,6 @@ function headerRecord(headers: RequestInit['headers']): Record<string, string> {
     for (const [k, v] of headers) out[k!.toLowerCase()] = v!;
     return out;
   }
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(headers as Record<string, string | readonly string[]>)) out[k.toLowerCase()] = typeof v === 'string' ? v : v.join(', ');
   return out;
 }

@@ -15,6 +15,8 @@ import {
   readCfaMoney,
   readCfaMoves,
   readCfaOwners,
+  verifyCfaOwners,
+  CFA_OWNER_BUCKETS,
   verifyCfaEntry,
 } from '../src/index.js';
 import { buildChain, CHANNEL, flipHexBit, stateProofOf, suite } from './helpers/chain.js';
@@ -63,10 +65,19 @@ const move = (seq: number, account: string, entry: 'credit' | 'debit', cause: st
   height: 4,
   timestamp: 1_700_000_000_500,
 });
+/** An owners registry laid out in its buckets, as the contract keeps it. */
+const ownerBuckets = (code: string, owners: Record<string, number>): Record<string, Record<string, number>> => {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [account, units] of Object.entries(owners)) (out[cfaStateKeys.ownersOf(code, account)] ??= {})[account] = units;
+  return out;
+};
+const ownBucket = (account: string): number => Number(cfaStateKeys.ownersOf('X', account).split('/').at(-1));
 const values: Record<string, unknown> = {
   [cfaStateKeys.assets]: ['BOND1'],
   [cfaStateKeys.asset('BOND1')]: asset,
-  [cfaStateKeys.owners('BOND1')]: { alice: 539, bob: 461 },
+  ...ownerBuckets('BOND1', { alice: 539, bob: 461 }),
+  // MIS: alice's units filed in a bucket that is not hers.
+  [cfaStateKeys.ownerBucket('MIS', (ownBucket('alice') + 1) % CFA_OWNER_BUCKETS)]: { alice: 5 },
   [cfaStateKeys.holdings('alice')]: { BOND1: 539 },
   [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000 },
   [cfaStateKeys.moves('BOND1')]: { count: 3 },
@@ -105,11 +116,14 @@ async function setup(t: Test): Promise<{ node: FakeNode; client: KonsortiumClien
     [new RegExp(`^${ch}/assets$`), () => cfaStateKeys.assets],
     [new RegExp(`^${ch}/fees$`), () => cfaStateKeys.fees],
     [new RegExp(`^${ch}/assets/([^/]+)$`), (m) => cfaStateKeys.asset(decodeURIComponent(m[1]!))],
-    [new RegExp(`^${ch}/assets/([^/]+)/owners$`), (m) => cfaStateKeys.owners(decodeURIComponent(m[1]!))],
     [new RegExp(`^${ch}/accounts/([^/]+)/holdings$`), (m) => cfaStateKeys.holdings(decodeURIComponent(m[1]!))],
     [new RegExp(`^${ch}/accounts/([^/]+)/money$`), (m) => cfaStateKeys.money(decodeURIComponent(m[1]!))],
   ];
   for (const [re, keyOf] of one) node.on('GET', re, ({ res, url, match }) => sendJson(res, 200, reply(keyOf(match), url.searchParams.get('height'))));
+  node.on('GET', new RegExp(`^${ch}/assets/([^/]+)/owners$`), ({ res, url, match }) => {
+    const code = decodeURIComponent(match[1]!);
+    sendJson(res, 200, { buckets: Array.from({ length: CFA_OWNER_BUCKETS }, (_, b) => reply(cfaStateKeys.ownerBucket(code, b), url.searchParams.get('height'))) });
+  });
   node.on('GET', new RegExp(`^${ch}/assets/([^/]+)/moves$`), ({ res, url, match }) => {
     const code = decodeURIComponent(match[1]!);
     const h = url.searchParams.get('height');
@@ -138,8 +152,13 @@ t.test('registry reads: routes, checked values, proofs', async (t) => {
   t.ok(verifyCfaEntry(suite, a), 'the entry proves against its block');
 
   const owners = await readCfaOwners(client, CHANNEL, 'BOND1');
-  t.same(owners.value, { alice: 539, bob: 461 });
-  t.equal(owners.present, true);
+  t.same(owners.value, { alice: 539, bob: 461 }, 'the owners, every bucket merged');
+  t.equal(owners.buckets.length, CFA_OWNER_BUCKETS);
+  t.equal(owners.height, 3);
+  t.ok(verifyCfaOwners(suite, owners), 'every bucket proves against the same block');
+  const forged = { ...owners, buckets: owners.buckets.map((b, i) => (i === ownBucket('bob') ? { ...b, proof: { ...b.proof, value: Buffer.from(JSON.stringify({ bob: 1 })).toString('hex') } } : b)) };
+  t.equal(verifyCfaOwners(suite, forged), null, 'one changed bucket and the registry does not prove');
+  t.equal(verifyCfaOwners(suite, { ...owners, buckets: owners.buckets.slice(1) }), null, 'nor with a bucket left out');
   const money = await readCfaMoney(client, CHANNEL, 'alice');
   t.same(money.value, { balance: 461_000, locked: 1000 });
   t.same((await readCfaHoldings(client, CHANNEL, 'alice')).value, { BOND1: 539 });
@@ -153,19 +172,25 @@ t.test('registry reads: routes, checked values, proofs', async (t) => {
   t.same((await readCfaHoldings(client, CHANNEL, 'nobody')).value, {}, 'nor holdings');
   t.equal((await readCfaAsset(client, CHANNEL, 'NONE')).value, null, 'an unknown asset is null');
 
-  const tampered = { ...owners, proof: { ...owners.proof, value: Buffer.from(JSON.stringify({ alice: 1000 })).toString('hex') } };
+  const tampered = { ...a, proof: { ...a.proof, value: Buffer.from(JSON.stringify({ ...asset, issued: 1 })).toString('hex') } };
   t.equal(verifyCfaEntry(suite, tampered), null, 'a changed value does not prove');
-  const flipped = { ...owners, proof: { ...owners.proof, siblings: owners.proof.siblings.map((s, i) => (i === 0 ? flipHexBit(s, 0) : s)) } };
-  if (owners.proof.siblings.length > 0) t.equal(verifyCfaEntry(suite, flipped), null, 'nor does a changed proof path');
-  t.equal(verifyCfaEntry(suite, { ...owners, height: 1 }), null, 'nor an entry claiming another height');
+  const flipped = { ...a, proof: { ...a.proof, siblings: a.proof.siblings.map((s, i) => (i === 0 ? flipHexBit(s, 0) : s)) } };
+  if (a.proof.siblings.length > 0) t.equal(verifyCfaEntry(suite, flipped), null, 'nor does a changed proof path');
+  t.equal(verifyCfaEntry(suite, { ...a, height: 1 }), null, 'nor an entry claiming another height');
 });
 
 t.test('the value comes from the proven bytes and must have the contract shape', async (t) => {
   const { node, client } = await setup(t);
   await t.rejects(readCfaHoldings(client, CHANNEL, 'mallory'), KonsortiumResponseError, 'negative units are refused');
   await t.rejects(readCfaAsset(client, CHANNEL, 'BAD'), KonsortiumResponseError, 'an unknown status is refused');
-  node.on('GET', /\/cfa\/assets\/BOND1\/owners$/, ({ res }) => sendJson(res, 200, { ...stateProofOf(chain, cfaStateKeys.owners('BOND9')), json: { alice: 1 } }));
-  await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1'), KonsortiumResponseError, 'an answer for another key is refused');
+  await t.rejects(readCfaOwners(client, CHANNEL, 'MIS'), { message: /alice is listed in owners bucket \d+ of MIS, not in its own/ }, 'an account outside its own bucket is refused');
+  const buckets = (code: string, h?: (b: number) => number) => ({ buckets: Array.from({ length: CFA_OWNER_BUCKETS }, (_, b) => stateProofOf(chain, cfaStateKeys.ownerBucket(code, b), h?.(b))) });
+  node.on('GET', /\/cfa\/assets\/BOND1\/owners$/, ({ res }) => sendJson(res, 200, buckets('BOND9')));
+  await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1'), KonsortiumResponseError, 'an answer for another asset is refused');
+  node.on('GET', /\/cfa\/assets\/BOND1\/owners$/, ({ res }) => sendJson(res, 200, { buckets: buckets('BOND1').buckets.slice(1) }));
+  await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1'), { message: /expected 16 buckets/ }, 'a bucket left out is refused');
+  node.on('GET', /\/cfa\/assets\/BOND1\/owners$/, ({ res }) => sendJson(res, 200, buckets('BOND1', (b) => (b === 3 ? 2 : 3))));
+  await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1'), { message: /at height 2, bucket 0 at 3/ }, 'buckets from different heights are refused');
   node.on('GET', /\/cfa\/accounts\/alice\/money$/, ({ res }) => sendJson(res, 200, { ...stateProofOf(chain, cfaStateKeys.money('alice')), json: { balance: 9e15, locked: 0 } }));
   t.same((await readCfaMoney(client, CHANNEL, 'alice')).value, { balance: 461_000, locked: 1000 }, 'the node’s convenience json is not trusted');
   await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1', { height: -1 }), RangeError);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type AssetMove, cfaKeys, type FeeSchedule, parseGenesis, type FeeTotals, type MoneyMove, type Offer, type OfferBook } from '../src/index.js';
+import { type AssetMove, cfaKeys, type FeeSchedule, parseGenesis, type FeeTotals, type MoneyMove, type Offer, type OfferBook, OWNER_BUCKETS } from '../src/index.js';
 import { CfaWorld, DAY, decision, genesisDoc, placeAsset, T0 } from './cfa-world.js';
 
 const FEES: FeeSchedule = {
@@ -202,4 +202,24 @@ t.test('the limit applies to placement applications too', async (t) => {
   t.equal(w.run('alice', 'apply', { asset: 'BOND1', quantity: 201 }), 'OVER_LIMIT', 'pending applications count');
   t.equal(w.run('op', 'setInvestorCategory', { account: 'alice', category: 'qualified' }), 'OK');
   t.equal(w.run('alice', 'apply', { asset: 'BOND1', quantity: 600 }), 'OK');
+});
+
+t.test('owners registry in buckets: a trade rewrites only the two parties’ buckets; every account sits in its own', async (t) => {
+  const w = new CfaWorld({ fees: FEES });
+  placeAsset(w, 'BOND1', { alice: 500, bob: 300, carol: 200 });
+  t.equal(w.run('op', 'mint', { account: 'dave', amount: 1_000_000_00, ref: 'd' }), 'OK');
+  t.equal(w.run('alice', 'offerSell', { asset: 'BOND1', quantity: 100, price: 120_00 }), 'OK');
+  const store = w.store as unknown as { prepare(writes: ReadonlyMap<string, Uint8Array | null>): unknown };
+  const prepare = store.prepare.bind(store);
+  let written: string[] = [];
+  store.prepare = (writes) => {
+    written = [...writes.keys()];
+    return prepare(writes);
+  };
+  t.equal(w.run('dave', 'acceptOffer', { offer: 'BOND1/0', quantity: 10 }), 'OK');
+  const buckets = [...new Set([cfaKeys.ownersOf('BOND1', 'alice'), cfaKeys.ownersOf('BOND1', 'dave')])].sort();
+  t.same(written.filter((k) => k.startsWith('cfa/owners/')).sort(), buckets, 'the seller’s and the buyer’s buckets only');
+  t.same(w.owners('BOND1'), { alice: 490, bob: 300, carol: 200, dave: 10 }, 'the merged registry (each account checked to be in its own bucket)');
+  for (const account of ['alice', 'bob', 'carol', 'dave']) t.match(w.json<Record<string, number>>(cfaKeys.ownersOf('BOND1', account)), { [account]: w.owners('BOND1')[account] });
+  t.ok(OWNER_BUCKETS >= 2 && cfaKeys.ownerBucket('BOND1', 0) === 'cfa/owners/BOND1/0');
 });

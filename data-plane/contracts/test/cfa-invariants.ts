@@ -4,6 +4,7 @@
  * value, locks equal to open offers and pending applications, movement logs that replay to the
  * balances, owners and holdings in step. Used by cfa-model.test.ts.
  */
+import { cfaKeys, OWNER_BUCKETS } from '../src/index.js';
 import type { CfaWorld } from './cfa-world.js';
 
 const decoder = new TextDecoder();
@@ -34,8 +35,21 @@ function checkNumbers(v: unknown, path: string): void {
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
 /** Every invariant of the cfa state; throws saying which one broke. */
+/** The asset's owners from every bucket of its registry, sorted by account; each account must sit in its own bucket. */
+function mergedOwners(s: State, code: string): Record<string, number> {
+  const all: [string, number][] = [];
+  for (let b = 0; b < OWNER_BUCKETS; b++) {
+    for (const [acc, n] of Object.entries((s.get(cfaKeys.ownerBucket(code, b)) as Record<string, number> | undefined) ?? {})) {
+      if (cfaKeys.ownersOf(code, acc) !== cfaKeys.ownerBucket(code, b)) throw new Error(`invariant: ${acc} is in owners bucket ${b} of ${code}, not its own`);
+      all.push([acc, n]);
+    }
+  }
+  return Object.fromEntries(all.sort(([x], [y]) => (x < y ? -1 : 1)));
+}
+
 export function checkInvariants(s: State, m: Model): void {
   const get = <T>(k: string): T | undefined => s.get(k) as T | undefined;
+  const ownersOf = (code: string): Record<string, number> => mergedOwners(s, code);
   const fail = (msg: string): never => {
     throw new Error(msg);
   };
@@ -81,13 +95,13 @@ export function checkInvariants(s: State, m: Model): void {
       fail(`${acc}: locked units ${JSON.stringify(locked)} vs open sell offers ${JSON.stringify(expectLockedUnits[acc])}`);
     }
     for (const [code, n] of Object.entries(locked)) if (n > (holdings[code] ?? 0)) fail(`${acc}: ${n} units of ${code} locked, ${holdings[code] ?? 0} held`);
-    for (const [code, n] of Object.entries(holdings)) if ((get<Record<string, number>>(`cfa/owners/${code}`) ?? {})[acc] !== n) fail(`${acc}: holdings and owners of ${code} differ`);
+    for (const [code, n] of Object.entries(holdings)) if (ownersOf(code)[acc] !== n) fail(`${acc}: holdings and owners of ${code} differ`);
   }
   if (balances !== m.minted - m.burned) fail(`sum of balances ${balances} ≠ minted − burned ${m.minted - m.burned}`);
   // assets: supply, logs
   for (const code of get<string[]>('cfa/assets') ?? []) {
     const a = get<{ issued: number; redeemed: number; status: string; decision: { volume: number } }>(`cfa/asset/${code}`)!;
-    const owners = get<Record<string, number>>(`cfa/owners/${code}`) ?? {};
+    const owners = ownersOf(code);
     if (sum(owners) !== a.issued - a.redeemed) fail(`${code}: owners hold ${sum(owners)}, issued − redeemed = ${a.issued - a.redeemed}`);
     if (a.issued > a.decision.volume || a.redeemed > a.issued) fail(`${code}: issued ${a.issued}, redeemed ${a.redeemed}, volume ${a.decision.volume}`);
     if (a.status === 'closed' && sum(owners) !== 0) fail(`${code} closed with units outstanding`);
@@ -110,7 +124,7 @@ export function checkInvariants(s: State, m: Model): void {
 
 /** What must not have changed for a frozen account or asset between two states. */
 export function frozenView(s: State, id: string, isAsset: boolean): string {
-  if (isAsset) return JSON.stringify([s.get(`cfa/owners/${id}`), s.get(`cfa/moves/${id}`)]);
+  if (isAsset) return JSON.stringify([mergedOwners(s, id), s.get(`cfa/moves/${id}`)]);
   const money = s.get(`cfa/money/${id}`) as { balance: number } | undefined;
   return JSON.stringify([s.get(`cfa/holdings/${id}`), money?.balance ?? 0, s.get(`cfa/money-moves/${id}`)]);
 }

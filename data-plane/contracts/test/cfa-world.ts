@@ -11,6 +11,7 @@ import {
   type FeeSchedule,
   type Genesis,
   type MoneyAccount,
+  OWNER_BUCKETS,
   parseGenesis,
 } from '../src/index.js';
 import { ChannelWorld, type Op } from './channel-world.js';
@@ -80,8 +81,16 @@ export class CfaWorld extends ChannelWorld {
     return this.json<Record<string, number>>(cfaKeys.holdings(account))?.[code] ?? 0;
   }
 
+  /** The asset's owners, every bucket merged (and each account checked to sit in its own bucket). */
   owners(code: string): Record<string, number> {
-    return this.json<Record<string, number>>(cfaKeys.owners(code)) ?? {};
+    const all: Record<string, number> = {};
+    for (let b = 0; b < OWNER_BUCKETS; b++) {
+      for (const [account, units] of Object.entries(this.json<Record<string, number>>(cfaKeys.ownerBucket(code, b)) ?? {})) {
+        if (cfaKeys.ownersOf(code, account) !== cfaKeys.ownerBucket(code, b)) throw new Error(`${account} sits in owners bucket ${b} of ${code}, not its own`);
+        all[account] = units;
+      }
+    }
+    return Object.fromEntries(Object.entries(all).sort(([x], [y]) => (x < y ? -1 : 1)));
   }
 
   asset(code: string): CfaAsset {

@@ -6,6 +6,7 @@ export { gostSuite, streebog256 } from './crypto/gost.js';
 export { ProtocolError, type ProtocolErrorCode } from './codec/errors.js';
 export { ByteReader, ByteWriter, fromUtf8, utf8 } from './codec/bytes.js';
 export { bytesEqual, concatBytes, fromHex, toHex } from './codec/hex.js';
+export { registryBucket } from './codec/registry-bucket.js';
 export {
   checkChannelName,
   decodeTx,

@@ -3,7 +3,7 @@
 import { runIsolated } from './isolated.js';
 import fc from 'fast-check';
 import t from 'tap';
-import { ByteReader, ByteWriter, bytesEqual, concatBytes, fromHex, fromUtf8, ProtocolError, toHex, utf8 } from '../src/index.js';
+import { ByteReader, ByteWriter, bytesEqual, concatBytes, fromHex, fromUtf8, ProtocolError, registryBucket, toHex, utf8 } from '../src/index.js';
 
 const MALFORMED = { name: 'ProtocolError', code: 'MALFORMED' };
 
@@ -219,4 +219,16 @@ t.test('a ByteWriter created with initialBytes 0 grows instead of looping foreve
   const r = await runIsolated(import.meta.url, '../src/codec/bytes.js', `return Array.from(new P.ByteWriter(0).u8(7).u32(1).finish());`);
   t.equal(r.outcome, 'ok', `new ByteWriter(0).u8(7) must return (${r.outcome}): ${r.output.slice(0, 300)}`);
   t.same(r.value, [7, 0, 0, 0, 1]);
+});
+
+t.test('registryBucket: FNV-1a 32 of the UTF-8 bytes modulo the count (published vectors), spread, bad counts refused', async (t) => {
+  // FNV-1a 32-bit test vectors (draft-eastlake-fnv): "" → 0x811c9dc5, "a" → 0xe40c292c, "foobar" → 0xbf9cf968.
+  t.equal(registryBucket('', 2 ** 16), 0x811c9dc5 % 2 ** 16);
+  t.equal(registryBucket('a', 65_536), 0xe40c292c % 65_536);
+  t.equal(registryBucket('foobar', 65_521), 0xbf9cf968 % 65_521);
+  t.equal(registryBucket('foobar', 1), 0);
+  const counts = new Array<number>(16).fill(0);
+  for (let i = 0; i < 1600; i++) counts[registryBucket(`investor-${i}`, 16)]!++;
+  t.ok(Math.min(...counts) > 50 && Math.max(...counts) < 150, `1600 ids spread over 16 buckets: ${counts.join(',')}`);
+  for (const bad of [0, -1, 1.5, 65_537, Number.NaN]) t.throws(() => registryBucket('x', bad), RangeError);
 });

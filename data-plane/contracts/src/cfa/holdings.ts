@@ -4,7 +4,7 @@
  * account's or asset's units never move; nothing goes negative.
  */
 import type { ContractContext, StateReader } from '@konsortium/ledger';
-import { cfaKeys as K } from './keys.js';
+import { cfaKeys as K, OWNER_BUCKETS } from './keys.js';
 import { type AssetCause, CFA_LIMITS, type Holdings, type LockedUnits, type Owners } from './model.js';
 import { logAssetMove } from './movements.js';
 import { requireNotFrozen } from './state.js';
@@ -18,8 +18,24 @@ export interface UnitLeg {
   readonly ref: string | null;
 }
 
+/** Every owner of the asset (all buckets merged), sorted by account: the order redemption pays in. */
 export function ownersOf(state: StateReader, code: string): Owners {
-  return state.getJson<Owners>(K.owners(code)) ?? {};
+  const all: [string, number][] = [];
+  for (let b = 0; b < OWNER_BUCKETS; b++) all.push(...Object.entries(state.getJson<Owners>(K.ownerBucket(code, b)) ?? {}));
+  all.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  return Object.fromEntries(all);
+}
+
+/** How many accounts own units of the asset. */
+export function holderCount(state: StateReader, code: string): number {
+  let n = 0;
+  for (let b = 0; b < OWNER_BUCKETS; b++) n += Object.keys(state.getJson<Owners>(K.ownerBucket(code, b)) ?? {}).length;
+  return n;
+}
+
+/** The account's units of the asset, from its owners bucket. */
+function ownedUnits(state: StateReader, code: string, account: string): number {
+  return state.getJson<Owners>(K.ownersOf(code, account))?.[account] ?? 0;
 }
 
 export function holdingsOf(state: StateReader, account: string): Holdings {
@@ -45,16 +61,17 @@ function putMap(ctx: ContractContext, key: string, map: Record<string, number>):
 }
 
 function setUnits(ctx: ContractContext, code: string, account: string, units: number): void {
-  putMap(ctx, K.owners(code), withEntry(ownersOf(ctx, code), account, units));
+  const bucket = K.ownersOf(code, account);
+  putMap(ctx, bucket, withEntry(ctx.getJson<Owners>(bucket) ?? {}, account, units));
   putMap(ctx, K.holdings(account), withEntry(holdingsOf(ctx, account), code, units));
 }
 
 export function creditUnits(ctx: ContractContext, code: string, account: string, quantity: number, leg: UnitLeg): void {
   if (quantity === 0) return;
   requireNotFrozen(ctx, [account], code);
-  const owners = ownersOf(ctx, code);
-  const had = owners[account] ?? 0;
-  if (had === 0 && Object.keys(owners).length >= CFA_LIMITS.maxHolders) {
+  const had = ownedUnits(ctx, code, account);
+  // Counting the holders reads every bucket: done only when a new holder appears.
+  if (had === 0 && holderCount(ctx, code) >= CFA_LIMITS.maxHolders) {
     fail('TOO_MANY_HOLDERS', `asset ${code} already has ${CFA_LIMITS.maxHolders} owners`);
   }
   setUnits(ctx, code, account, add(had, quantity, `units of ${code}`));

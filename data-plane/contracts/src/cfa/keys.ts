@@ -1,10 +1,13 @@
 /**
  * Where the cfa contract keeps things. Each registry question is one key whose JSON value
- * answers it, so a node serves it with one state proof at any height:
+ * answers it, so a node serves it with one state proof at any height — except an asset's owners,
+ * which grow with every holder: they are kept in OWNER_BUCKETS buckets (an account's bucket is
+ * registryBucket(account, OWNER_BUCKETS)), so a trade rewrites two small buckets instead of the
+ * whole registry, and the registry at a height is OWNER_BUCKETS proofs:
  *
  *   cfa/assets                      string[]        codes of every filed asset, sorted
  *   cfa/asset/<code>                CfaAsset        decision, status, totals
- *   cfa/owners/<code>               Owners          { account: units } (non-zero, sorted)
+ *   cfa/owners/<code>/<bucket>      Owners          { account: units } of the accounts in that bucket (non-zero, sorted)
  *   cfa/holdings/<account>          Holdings        { code: units } (non-zero, sorted)
  *   cfa/locked/<account>            LockedUnits     { code: units in open sell offers }
  *   cfa/moves/<code>                MoveLog         { count } of the asset's movement log
@@ -24,10 +27,18 @@
  *   cfa/fee-totals                  FeeTotals       commission collected
  *   gov/fees                        FeeSchedule     (governance) the operator's fee schedule
  */
+import { registryBucket } from '@konsortium/protocol';
+
+/** Buckets of each asset's owners registry; part of the state layout (changing it moves every holder). */
+export const OWNER_BUCKETS = 16;
+
 export const cfaKeys = {
   assets: 'cfa/assets',
   asset: (code: string) => `cfa/asset/${code}`,
-  owners: (code: string) => `cfa/owners/${code}`,
+  /** Bucket `bucket` (0..OWNER_BUCKETS−1) of the asset's owners registry. */
+  ownerBucket: (code: string, bucket: number) => `cfa/owners/${code}/${bucket}`,
+  /** The owners bucket that holds `account`'s units of the asset. */
+  ownersOf: (code: string, account: string) => `cfa/owners/${code}/${registryBucket(account, OWNER_BUCKETS)}`,
   holdings: (account: string) => `cfa/holdings/${account}`,
   locked: (account: string) => `cfa/locked/${account}`,
   moves: (code: string) => `cfa/moves/${code}`,

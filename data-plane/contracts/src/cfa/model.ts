@@ -7,7 +7,7 @@
  * Ownership and locks: an owner keeps the units it offered for sale and the money it reserved
  * (placement applications, buy offers) until the deal happens; locks only make them unavailable.
  * So `owners` / `holdings` / `money.balance` are what a party owns, and
- *   sum of cfa/owners/<code> = asset.issued − asset.redeemed,
+ *   sum over the buckets cfa/owners/<code>/* = asset.issued − asset.redeemed,
  *   sum of cfa/money/*.balance = money-supply.minted − money-supply.burned.
  */
 import type { FeeOperation } from '../governance/model.js';
@@ -96,7 +96,7 @@ export interface CfaAsset {
   readonly proceeds: number;
 }
 
-/** cfa/owners/<code>: owner account → units owned (only non-zero, keys sorted). */
+/** An asset's owners: account → units owned (only non-zero, keys sorted); stored in buckets, cfa/owners/<code>/<bucket>. */
 export type Owners = Record<string, number>;
 /** cfa/holdings/<account>: asset code → units owned (only non-zero, keys sorted). */
 export type Holdings = Record<string, number>;

@@ -3,7 +3,8 @@ import type { Static } from '@sinclair/typebox';
 import type { ContractContext } from '@konsortium/ledger';
 import { decodePoint, fromHex } from '@konsortium/protocol';
 import { cfaKeys } from '../cfa/keys.js';
-import type { CfaAsset, Owners } from '../cfa/model.js';
+import { ownersOf } from '../cfa/holdings.js';
+import type { CfaAsset } from '../cfa/model.js';
 import { checkDealing } from '../dealing.js';
 import { K as GOV, type Member } from '../governance/model.js';
 import { votingKeys as K } from './keys.js';
@@ -62,7 +63,7 @@ function snapshot(ctx: ContractContext, a: CreateArgs): { eligibility: Eligibili
   }
   const code = a.eligibility.cfaAsset;
   findAsset(ctx, code);
-  const owners = ctx.getJson<Owners>(cfaKeys.owners(code)) ?? {};
+  const owners = ownersOf(ctx, code);
   const voters = Object.entries(owners)
     .filter(([, units]) => units > 0)
     .map(([id, units]): [string, number] => [id, a.weights === 'holding' ? units : 1]);

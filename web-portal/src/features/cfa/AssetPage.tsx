@@ -123,7 +123,7 @@ function Holders({ asset }: { asset: CfaAsset }) {
     setHeight(p.value);
   };
   return (
-    <Section id="holders" title={<FormattedMessage id="cfa.holders.title" />} actions={<VerifiedMark entry={entry} />}>
+    <Section id="holders" title={<FormattedMessage id="cfa.holders.title" />} actions={<VerifiedMark entry={entry?.buckets} />}>
       <form className="inline" onSubmit={show} noValidate aria-label={intl.formatMessage({ id: 'cfa.holders.atHeight' })}>
         <Field label={<FormattedMessage id="cfa.holders.atHeight" />} hint={<FormattedMessage id="cfa.holders.atHint" />} error={problem === undefined ? undefined : <FormattedMessage id={problem.id} values={problem.values} />}>
           {({ id, describedBy, invalid }) => <input id={id} name="height" inputMode="numeric" autoComplete="off" aria-describedby={describedBy} aria-invalid={invalid} value={input} onChange={(e) => setInput(e.target.value)} />}

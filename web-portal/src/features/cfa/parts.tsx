@@ -65,22 +65,24 @@ function hexOf(v: Uint8Array | null): string | null {
 }
 
 /**
- * "Verified against block N": the registry entry is read again with `getVerifiedState` at the
- * same height, its proof checked in this browser against that block's state root, and the value
+ * "Verified against block N": the registry entry (or every entry of a registry kept in several
+ * keys, such as an asset's owners buckets) is read again with `getVerifiedState` at the same
+ * height, its proof checked in this browser against that block's state root, and the value
  * compared with what the registry route returned. A word, never a colour only.
  */
-export function VerifiedMark({ entry }: { entry: CfaEntry<unknown> | undefined }) {
+export function VerifiedMark({ entry }: { entry: CfaEntry<unknown> | readonly CfaEntry<unknown>[] | undefined }) {
   const { client, channel } = useCfa();
-  const key = entry?.key;
-  const height = entry?.height;
-  const value = entry?.proof.value ?? null;
+  const entries: readonly CfaEntry<unknown>[] = entry === undefined ? [] : Array.isArray(entry) ? entry : [entry as CfaEntry<unknown>];
+  const signature = entries.map((e) => `${e.key}@${e.height}=${e.proof.value ?? ''}`).join('|');
   const check = useAsync(
     async (signal) => {
-      if (key === undefined || height === undefined) return null;
-      const v = await client.getVerifiedState(channel, key, { height, signal });
-      return { same: hexOf(v.value) === value, height: v.height, block: v.blockHash };
+      if (entries.length === 0) return null;
+      const read = await Promise.all(entries.map((e) => client.getVerifiedState(channel, e.key, { height: e.height, signal })));
+      const same = read.every((v, i) => hexOf(v.value) === (entries[i]!.proof.value ?? null) && v.blockHash === read[0]!.blockHash);
+      return { same, height: read[0]!.height, block: read[0]!.blockHash };
     },
-    [client, channel, key, height, value],
+    // The entries are compared by `signature` (a new array each render is the same entries).
+    [client, channel, signature],
   );
   if (entry === undefined) return null;
   if (check.status === 'error') {

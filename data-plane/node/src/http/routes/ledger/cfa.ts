@@ -1,12 +1,13 @@
 /**
  * CFA registries: each answer is one state key of the cfa contract with its proof at a height
- * (default: the head), plus the decoded JSON. Owners of an asset, an account's holdings and
- * money, the asset list, the fee schedule; and the movement logs (credits and debits with their
- * causes) as pages of proven records.
+ * (default: the head), plus the decoded JSON. An account's holdings and money, the asset list,
+ * the fee schedule; an asset's owners as every bucket of its registry (OWNER_BUCKETS proofs at
+ * one height: a reader checks them all, so no holder can be left out); and the movement logs
+ * (credits and debits with their causes) as pages of proven records.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { cfaKeys } from '@konsortium/contracts';
+import { cfaKeys, OWNER_BUCKETS } from '@konsortium/contracts';
 import type { ChannelHost } from '../../../ledger/channel-host.js';
 import { ChannelParams, StateProofReply, StateQuery } from '../../ledger-schemas.js';
 import { ERRORS } from '../../schemas.js';
@@ -20,6 +21,7 @@ const PageQuery = Type.Object(
   { height: Height, from: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })), limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]?|100)$' })) },
   { additionalProperties: false },
 );
+const OwnersReply = Type.Object({ buckets: Type.Array(StateProofReply, { minItems: OWNER_BUCKETS, maxItems: OWNER_BUCKETS }) });
 const PageReply = Type.Object({ count: Type.Integer({ minimum: 0 }), log: StateProofReply, items: Type.Array(StateProofReply) });
 const AssetParams = Type.Object({ channel: Channel, code: Code });
 const AccountParams = Type.Object({ channel: Channel, account: Account });
@@ -48,9 +50,11 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
   app.get('/v1/channels/:channel/cfa/fees', { schema: { params: ChannelParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.fees, req.query.height));
   app.get('/v1/channels/:channel/cfa/money-supply', { schema: { params: ChannelParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.moneySupply, req.query.height));
   app.get('/v1/channels/:channel/cfa/assets/:code', { schema: { params: AssetParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.asset(req.params.code), req.query.height));
-  app.get('/v1/channels/:channel/cfa/assets/:code/owners', { schema: { params: AssetParams, ...one } }, async (req) =>
-    at(req.params.channel, cfaKeys.owners(req.params.code), req.query.height),
-  );
+  app.get('/v1/channels/:channel/cfa/assets/:code/owners', { schema: { params: AssetParams, querystring: StateQuery, response: { 200: OwnersReply, ...ERRORS } } }, async (req) => {
+    const s = store(req.params.channel);
+    const height = heightOf(s, req.query.height);
+    return { buckets: Array.from({ length: OWNER_BUCKETS }, (_, b) => stateProofReply(s, cfaKeys.ownerBucket(req.params.code, b), height)) };
+  });
   app.get('/v1/channels/:channel/cfa/assets/:code/moves', { schema: { params: AssetParams, querystring: PageQuery, response: { 200: PageReply, ...ERRORS } } }, async (req) =>
     page(req.params.channel, cfaKeys.moves(req.params.code), (seq) => cfaKeys.move(req.params.code, seq), req.query),
   );
