@@ -6,7 +6,7 @@
  * heights that matter.
  */
 import t from 'tap';
-import { cfaOwnersOf, KonsortiumClient, Signer, verifyCfaOwners } from '@konsortium/client';
+import { CFA_MOVE_CHUNK, cfaOwnersOf, KonsortiumClient, readCfaMoves, Signer, verifyCfaEntry, verifyCfaOwners } from '@konsortium/client';
 import { fromHex, intlSuite, type Operation, type StateProofJson, verifyStateProof } from '@konsortium/protocol';
 import { startLedgerCluster } from '../lib/ledger-cluster.js';
 
@@ -135,13 +135,19 @@ t.test('a CFA from issue to redemption, with DvP, gift, early redemption and fee
   t.same((await registry<{ balance: number }>('accounts/carol/money', redeemed)).json?.balance, 1_000_000 - 120_000 + 30 * 1050 + 120 * 1100);
 
   // Movements: every credit and debit with its cause, provable page by page.
-  const res = await fetch(`${lc.url(2)}/v1/channels/${CH}/cfa/assets/BOND1/moves?limit=100`);
-  const moves = (await res.json()) as { count: number; items: Proven<{ cause: string; account: string; entry: string; quantity: number }>[] };
+  const movesClient = new KonsortiumClient({ baseUrl: lc.url(2) });
+  const moves = await readCfaMoves(movesClient, CH, 'BOND1', { limit: 100 });
   t.ok(moves.count >= 10);
   t.equal(moves.items.length, Math.min(100, moves.count));
-  for (const m of moves.items) if (!verifyStateProof(intlSuite, m)) t.fail(`movement ${m.key} does not prove`);
-  const causes = new Set(moves.items.map((m) => m.json!.cause));
-  for (const c of ['placement', 'trade', 'gift', 'early-redemption', 'redemption']) t.ok(causes.has(c), `a ${c} movement is logged`);
+  t.equal(moves.chunks.length, Math.ceil(moves.items.length / CFA_MOVE_CHUNK), `in chunks of ${CFA_MOVE_CHUNK}`);
+  for (const c of moves.chunks) if (verifyCfaEntry(intlSuite, c) === null) t.fail(`movement chunk ${c.key} does not prove`);
+  t.same(
+    moves.items.map((m) => m.value.seq),
+    moves.items.map((_, i) => i),
+    'every record in its place',
+  );
+  const causes = new Set(moves.items.map((m) => m.value.cause));
+  for (const c of ['placement', 'trade', 'gift', 'early-redemption', 'redemption'] as const) t.ok(causes.has(c), `a ${c} movement is logged`);
   // Fees: the operator's income from the trade (1% of 120 000), the gift (500) and the early redemption (0.5% of 31 500).
   const operatorMoney = await registry<{ balance: number }>('accounts/operator/money', redeemed);
   t.equal(operatorMoney.json?.balance, 1200 + 500 + Math.floor((31_500 * 50) / 10_000));

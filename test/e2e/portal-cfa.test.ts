@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { cfaKeys, OWNER_BUCKETS } from '@konsortium/contracts';
-import { CFA_OWNER_BUCKETS, type CfaOwners, cfaStateKeys, KonsortiumClient, verifyCfaOwners, readCfaMoney, readCfaMoves, readCfaOwners, verifyCfaEntry } from '@konsortium/client';
+import { cfaKeys, MOVE_CHUNK, OWNER_BUCKETS } from '@konsortium/contracts';
+import { CFA_MOVE_CHUNK, CFA_OWNER_BUCKETS, type CfaOwners, cfaStateKeys, KonsortiumClient, verifyCfaOwners, readCfaMoney, readCfaMoves, readCfaOwners, verifyCfaEntry } from '@konsortium/client';
 import type { Page } from 'playwright-core';
 import { checkScreen, type Credentials, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
 import { sleep, waitFor } from '../lib/process.js';
@@ -68,11 +68,12 @@ t.test('the SDK’s CFA key layout is the contract’s', async (t) => {
   for (const k of ['asset', 'holdings', 'locked', 'moves', 'money', 'moneyMoves', 'application', 'offers', 'offer', 'accountFreeze', 'assetFreeze', 'investor'] as const) {
     t.equal(cfaStateKeys[k]('X-1/2'), cfaKeys[k]('X-1/2'), k);
   }
-  t.equal(cfaStateKeys.move('A', 3), cfaKeys.move('A', 3));
+  t.equal(cfaStateKeys.moveChunk('A', 3), cfaKeys.moveChunk('A', 3));
+  t.equal(CFA_MOVE_CHUNK, MOVE_CHUNK, 'movement logs have as many records per chunk');
   t.equal(CFA_OWNER_BUCKETS, OWNER_BUCKETS, 'the owners registry has as many buckets');
   for (let b = 0; b < OWNER_BUCKETS; b++) t.equal(cfaStateKeys.ownerBucket('X-1', b), cfaKeys.ownerBucket('X-1', b));
   for (const account of ['alice', 'tenant-7f3a', 'a', 'z.z-9']) t.equal(cfaStateKeys.ownersOf('X-1', account), cfaKeys.ownersOf('X-1', account), `the bucket of ${account}`);
-  t.equal(cfaStateKeys.moneyMove('a', 3), cfaKeys.moneyMove('a', 3));
+  t.equal(cfaStateKeys.moneyMoveChunk('a', 3), cfaKeys.moneyMoveChunk('a', 3));
 });
 
 t.test('CFA in the portal: issue, placement, DvP, gift, early redemption', async (t) => {

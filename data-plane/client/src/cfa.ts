@@ -20,6 +20,9 @@ import { KonsortiumResponseError } from './errors.js';
 import { readStateProof } from './read.js';
 import { type VerifiedStateEntry, verifyStateEntry } from './verify.js';
 
+/** Records per key of a movement log (contracts/src/cfa/keys.ts MOVE_CHUNK). */
+export const CFA_MOVE_CHUNK = 16;
+
 /** Buckets of each asset's owners registry (contracts/src/cfa/keys.ts OWNER_BUCKETS). */
 export const CFA_OWNER_BUCKETS = 16;
 
@@ -34,11 +37,13 @@ export const cfaStateKeys = {
   holdings: (account: string) => `cfa/holdings/${account}`,
   locked: (account: string) => `cfa/locked/${account}`,
   moves: (code: string) => `cfa/moves/${code}`,
-  move: (code: string, seq: number) => `cfa/moves/${code}/${seq}`,
+  /** Chunk `chunk` of the asset's movement log: records chunk·CFA_MOVE_CHUNK … */
+  moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,
   money: (account: string) => `cfa/money/${account}`,
   moneySupply: 'cfa/money-supply',
   moneyMoves: (account: string) => `cfa/money-moves/${account}`,
-  moneyMove: (account: string, seq: number) => `cfa/money-moves/${account}/${seq}`,
+  /** Chunk `chunk` of the account's money log. */
+  moneyMoveChunk: (account: string, chunk: number) => `cfa/money-moves/${account}/${chunk}`,
   /** id is `<code>/<n>` */
   application: (id: string) => `cfa/application/${id}`,
   offers: (code: string) => `cfa/offers/${code}`,
@@ -226,12 +231,24 @@ export interface CfaOwners {
   readonly buckets: readonly CfaEntry<CfaUnits>[];
 }
 
-/** A page of a movement log: its length (`count`, proven by `log`) and records from..from+limit−1. */
+/** One record of a movement log, and which of the page's chunks (proven entries) it was read from. */
+export interface CfaLogRecord<T> {
+  readonly seq: number;
+  readonly value: T;
+  /** Index into the page's `chunks`. */
+  readonly chunk: number;
+}
+
+/**
+ * A page of a movement log: its length (`count`, proven by `log`) and records from..from+limit−1,
+ * read from the proven chunks (CFA_MOVE_CHUNK records per key) that hold them.
+ */
 export interface CfaPage<T> {
   readonly count: number;
   readonly height: number;
   readonly log: StateProofJson;
-  readonly items: readonly CfaEntry<T>[];
+  readonly items: readonly CfaLogRecord<T>[];
+  readonly chunks: readonly CfaEntry<readonly T[]>[];
 }
 
 export interface CfaReadOptions extends CallOptions {
@@ -512,20 +529,39 @@ export function cfaOwnersOf(reply: unknown, code: string): CfaOwners {
   return { height, value: Object.fromEntries(all), buckets };
 }
 
-function pageOf<T>(reply: unknown, logKey: string, itemKey: (seq: number) => string, check: (v: unknown, what: string) => T, from: number): CfaPage<T> {
+function pageOf<T>(reply: unknown, logKey: string, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, from: number, limit: number): CfaPage<T> {
   const o = obj(reply, logKey);
   const count = uint(o, 'count', logKey);
-  const log = readStateProof(o['log']);
-  if (log.key !== logKey) throw new KonsortiumResponseError(`asked for "${logKey}", the node answered for "${log.key}"`);
-  const raw = o['items'];
-  if (!Array.isArray(raw)) bad(logKey, '"items" is not an array');
-  const items = raw.map((r, i) => {
-    const e = cfaEntryOf<T | null>(r, itemKey(from + i), check, null);
-    if (e.value === null) throw new KonsortiumResponseError(`record ${e.key} is absent though the log counts ${count}`);
-    if (e.height !== log.height) throw new KonsortiumResponseError(`record ${e.key} is at height ${e.height}, its log at ${log.height}`);
-    return e as CfaEntry<T>;
+  const logEntry = cfaEntryOf(o['log'], logKey, (v, what) => uint(obj(v, what), 'count', what), 0);
+  const log = logEntry.proof;
+  const logged = logEntry.value;
+  if (logged !== count) throw new KonsortiumResponseError(`${logKey} proves ${logged} records, the node says ${count}`);
+  const raw = o['chunks'];
+  if (!Array.isArray(raw)) bad(logKey, '"chunks" is not an array');
+  const to = Math.min(count, from + limit);
+  const first = Math.floor(from / CFA_MOVE_CHUNK);
+  const want = from < to ? Math.floor((to - 1) / CFA_MOVE_CHUNK) - first + 1 : 0;
+  if (raw.length !== want) throw new KonsortiumResponseError(`${logKey}: records ${from}..${to - 1} are in ${want} chunks, the node sent ${raw.length}`);
+  const chunks = raw.map((r, i) => {
+    const c = first + i;
+    const key = chunkKey(c);
+    const e = cfaEntryOf<readonly T[] | null>(r, key, (v, what) => (Array.isArray(v) ? v.map((x, j) => check(x, `${what}[${j}]`)) : bad(what, 'not an array of records')), null);
+    if (e.value === null) throw new KonsortiumResponseError(`chunk ${key} is absent though the log counts ${count}`);
+    if (e.height !== log.height) throw new KonsortiumResponseError(`chunk ${key} is at height ${e.height}, its log at ${log.height}`);
+    const length = Math.min(CFA_MOVE_CHUNK, count - c * CFA_MOVE_CHUNK);
+    if (e.value.length !== length) throw new KonsortiumResponseError(`chunk ${key} holds ${e.value.length} records, the log says ${length}`);
+    e.value.forEach((rec, j) => {
+      const seq = (rec as { seq?: unknown }).seq;
+      if (seq !== c * CFA_MOVE_CHUNK + j) throw new KonsortiumResponseError(`record ${j} of ${key} has seq ${String(seq)}, not ${c * CFA_MOVE_CHUNK + j}`);
+    });
+    return e as CfaEntry<readonly T[]>;
   });
-  return { count, height: log.height, log, items };
+  const items: CfaLogRecord<T>[] = [];
+  for (let seq = from; seq < to; seq++) {
+    const chunk = Math.floor(seq / CFA_MOVE_CHUNK) - first;
+    items.push({ seq, value: chunks[chunk]!.value[seq % CFA_MOVE_CHUNK]!, chunk });
+  }
+  return { count, height: log.height, log, items, chunks };
 }
 
 function q(o: CfaReadOptions): { signal?: AbortSignal; timeoutMs?: number; query: Record<string, number | undefined> } {
@@ -543,7 +579,7 @@ async function entry<T>(client: KonsortiumClient, channel: string, path: string,
   return cfaEntryOf(await client.channelRead(channel, path, q(o)), key, check, empty);
 }
 
-async function page<T>(client: KonsortiumClient, channel: string, path: string, logKey: string, itemKey: (seq: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
+async function page<T>(client: KonsortiumClient, channel: string, path: string, logKey: string, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
   checkHeight(o);
   const from = o.from ?? 0;
   const limit = o.limit ?? 20;
@@ -551,7 +587,7 @@ async function page<T>(client: KonsortiumClient, channel: string, path: string, 
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new RangeError('limit must be 1..100');
   const base = q(o);
   const reply = await client.channelRead(channel, path, { ...base, query: { ...base.query, from, limit } });
-  return pageOf(reply, logKey, itemKey, check, from);
+  return pageOf(reply, logKey, chunkKey, check, from, limit);
 }
 
 /** GET cfa/assets: codes of every filed asset, sorted. */
@@ -572,7 +608,7 @@ export async function readCfaOwners(client: KonsortiumClient, channel: string, c
 
 /** GET cfa/assets/:code/moves: a page of the asset's movement log (every credit and debit, with its cause). */
 export function readCfaMoves(client: KonsortiumClient, channel: string, code: string, o: CfaPageOptions = {}): Promise<CfaPage<CfaAssetMove>> {
-  return page(client, channel, `cfa/assets/${seg(code)}/moves`, cfaStateKeys.moves(code), (s) => cfaStateKeys.move(code, s), checkCfaAssetMove, o);
+  return page(client, channel, `cfa/assets/${seg(code)}/moves`, cfaStateKeys.moves(code), (c) => cfaStateKeys.moveChunk(code, c), checkCfaAssetMove, o);
 }
 
 /** GET cfa/accounts/:account/holdings: asset code → units owned (locked ones included). */
@@ -587,7 +623,7 @@ export function readCfaMoney(client: KonsortiumClient, channel: string, account:
 
 /** GET cfa/accounts/:account/money-moves: a page of the account's money log. */
 export function readCfaMoneyMoves(client: KonsortiumClient, channel: string, account: string, o: CfaPageOptions = {}): Promise<CfaPage<CfaMoneyMove>> {
-  return page(client, channel, `cfa/accounts/${seg(account)}/money-moves`, cfaStateKeys.moneyMoves(account), (s) => cfaStateKeys.moneyMove(account, s), checkCfaMoneyMove, o);
+  return page(client, channel, `cfa/accounts/${seg(account)}/money-moves`, cfaStateKeys.moneyMoves(account), (c) => cfaStateKeys.moneyMoveChunk(account, c), checkCfaMoneyMove, o);
 }
 
 /** GET cfa/fees: the operator's fee schedule (governance `gov/fees`); absent: no fees. */

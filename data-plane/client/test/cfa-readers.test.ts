@@ -17,6 +17,7 @@ import {
   readCfaOwners,
   verifyCfaOwners,
   CFA_OWNER_BUCKETS,
+  CFA_MOVE_CHUNK,
   verifyCfaEntry,
 } from '../src/index.js';
 import { buildChain, CHANNEL, flipHexBit, stateProofOf, suite } from './helpers/chain.js';
@@ -81,9 +82,14 @@ const values: Record<string, unknown> = {
   [cfaStateKeys.holdings('alice')]: { BOND1: 539 },
   [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000 },
   [cfaStateKeys.moves('BOND1')]: { count: 3 },
-  [cfaStateKeys.move('BOND1', 0)]: move(0, 'alice', 'credit', 'placement'),
-  [cfaStateKeys.move('BOND1', 1)]: move(1, 'bob', 'credit', 'placement'),
-  [cfaStateKeys.move('BOND1', 2)]: move(2, 'bob', 'debit', 'gift'),
+  [cfaStateKeys.moveChunk('BOND1', 0)]: [move(0, 'alice', 'credit', 'placement'), move(1, 'bob', 'credit', 'placement'), move(2, 'bob', 'debit', 'gift')],
+  // LONG: 20 records, a full chunk and 4 in the next.
+  [cfaStateKeys.moves('LONG')]: { count: 20 },
+  [cfaStateKeys.moveChunk('LONG', 0)]: Array.from({ length: 16 }, (_, i) => ({ ...move(i, 'alice', 'credit', 'placement'), asset: 'LONG' })),
+  [cfaStateKeys.moveChunk('LONG', 1)]: Array.from({ length: 4 }, (_, i) => ({ ...move(16 + i, 'alice', 'credit', 'placement'), asset: 'LONG' })),
+  // SKEW: its chunk's records are numbered wrong.
+  [cfaStateKeys.moves('SKEW')]: { count: 2 },
+  [cfaStateKeys.moveChunk('SKEW', 0)]: [move(0, 'alice', 'credit', 'placement'), move(5, 'bob', 'credit', 'placement')],
   [cfaStateKeys.application('BOND1/0')]: {
     id: 'BOND1/0',
     asset: 'BOND1',
@@ -131,9 +137,10 @@ async function setup(t: Test): Promise<{ node: FakeNode; client: KonsortiumClien
     const count = (log as { json?: { count: number } }).json?.count ?? 0;
     const from = Number(url.searchParams.get('from') ?? 0);
     const limit = Number(url.searchParams.get('limit') ?? 20);
-    const items = [];
-    for (let s = from; s < Math.min(count, from + limit); s++) items.push(reply(cfaStateKeys.move(code, s), h));
-    sendJson(res, 200, { count, log, items });
+    const chunks = [];
+    const to = Math.min(count, from + limit);
+    for (let c = Math.floor(from / CFA_MOVE_CHUNK); from < to && c <= Math.floor((to - 1) / CFA_MOVE_CHUNK); c++) chunks.push(reply(cfaStateKeys.moveChunk(code, c), h));
+    sendJson(res, 200, { count, log, chunks });
   });
   return { node, client: new KonsortiumClient({ baseUrl: node.url, timeoutMs: 5000, retries: 0 }) };
 }
@@ -209,7 +216,21 @@ t.test('movement pages and state-key reads', async (t) => {
       [2, 'bob', 'debit', 'gift', 0],
     ],
   );
-  for (const i of page.items) t.ok(verifyCfaEntry(suite, i), `${i.key} proves`);
+  t.equal(page.chunks.length, 1);
+  for (const c of page.chunks) t.ok(verifyCfaEntry(suite, c), `${c.key} proves`);
+  const long = await readCfaMoves(client, CHANNEL, 'LONG', { from: 10, limit: 10 });
+  t.same(long.items.map((i) => i.seq), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 'records across a chunk boundary');
+  t.same(long.items.map((i) => i.chunk), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  t.same(long.chunks.map((c) => c.key), [cfaStateKeys.moveChunk('LONG', 0), cfaStateKeys.moveChunk('LONG', 1)]);
+  t.equal((await readCfaMoves(client, CHANNEL, 'LONG', { from: 20 })).items.length, 0, 'past the end: no records, no chunks');
+  await t.rejects(readCfaMoves(client, CHANNEL, 'SKEW'), { message: /record 1 of cfa\/moves\/SKEW\/0 has seq 5, not 1/ }, 'a record out of place is refused');
+  node.on('GET', /\/cfa\/assets\/LONG\/moves$/, ({ res }) => {
+    const p = stateProofOf(chain, cfaStateKeys.moves('LONG'));
+    sendJson(res, 200, { count: 20, log: p, chunks: [stateProofOf(chain, cfaStateKeys.moveChunk('LONG', 0))] });
+  });
+  await t.rejects(readCfaMoves(client, CHANNEL, 'LONG', { from: 10, limit: 10 }), { message: /in 2 chunks, the node sent 1/ }, 'a chunk left out is refused');
+  node.on('GET', /\/cfa\/assets\/LONG\/moves$/, ({ res }) => sendJson(res, 200, { count: 3, log: stateProofOf(chain, cfaStateKeys.moves('LONG')), chunks: [] }));
+  await t.rejects(readCfaMoves(client, CHANNEL, 'LONG'), { message: /proves 20 records, the node says 3/ }, 'a count the log does not prove is refused');
   await t.rejects(readCfaMoves(client, CHANNEL, 'BOND1', { limit: 101 }), RangeError);
 
   const app = await readCfaApplication(client, CHANNEL, 'BOND1/0');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type AssetMove, cfaKeys, type FeeSchedule, parseGenesis, type FeeTotals, type MoneyMove, type Offer, type OfferBook, OWNER_BUCKETS } from '../src/index.js';
+import { cfaKeys, type FeeSchedule, parseGenesis, type FeeTotals, type Offer, type OfferBook, MOVE_CHUNK, moveChunkOf, OWNER_BUCKETS } from '../src/index.js';
 import { CfaWorld, DAY, decision, genesisDoc, placeAsset, T0 } from './cfa-world.js';
 
 const FEES: FeeSchedule = {
@@ -52,14 +52,14 @@ t.test('secondary market: offers, delivery versus payment, partial fills, fees',
   t.same(w.json(cfaKeys.locked('alice')), { BOND1: 60 });
   // the movement log of the deal
   const log = w.json<{ count: number }>(cfaKeys.moves('BOND1'))!.count;
-  const deb = w.json<AssetMove>(cfaKeys.move('BOND1', log - 2))!;
-  const cred = w.json<AssetMove>(cfaKeys.move('BOND1', log - 1))!;
+  const deb = w.move('BOND1', log - 2)!;
+  const cred = w.move('BOND1', log - 1)!;
   t.match(deb, { entry: 'debit', account: 'alice', quantity: 40, cause: 'trade', money: 4_800_00, counterparty: 'bob', ref: 'BOND1/0' });
   t.match(cred, { entry: 'credit', account: 'bob', quantity: 40, cause: 'trade', money: 4_800_00, counterparty: 'alice' });
   t.equal(deb.txId, cred.txId, 'one transaction');
   const aliceLog = w.json<{ count: number }>(cfaKeys.moneyMoves('alice'))!.count;
-  t.match(w.json<MoneyMove>(cfaKeys.moneyMove('alice', aliceLog - 1)), { entry: 'debit', amount: 34_00, cause: 'fee', fee: 'trade', counterparty: 'fees' });
-  t.match(w.json<MoneyMove>(cfaKeys.moneyMove('alice', aliceLog - 2)), { entry: 'credit', amount: 4_800_00, cause: 'trade', counterparty: 'bob' });
+  t.match(w.moneyMove('alice', aliceLog - 1), { entry: 'debit', amount: 34_00, cause: 'fee', fee: 'trade', counterparty: 'fees' });
+  t.match(w.moneyMove('alice', aliceLog - 2), { entry: 'credit', amount: 4_800_00, cause: 'trade', counterparty: 'bob' });
 
   // all or nothing: an accept followed by a failing operation in the same transaction leaves no trace
   const before = w.store.head!.stateRoot;
@@ -112,8 +112,8 @@ t.test('gratuitous transfers: gift by the holder, inheritance by the operator, m
   t.equal(w.run('alice', 'gift', { asset: 'BOND1', to: 'dave', quantity: 20, note: 'birthday' }), 'OK');
   t.equal(w.units('dave', 'BOND1'), 20);
   const n = w.json<{ count: number }>(cfaKeys.moves('BOND1'))!.count;
-  t.match(w.json<AssetMove>(cfaKeys.move('BOND1', n - 2)), { entry: 'debit', account: 'alice', cause: 'gift', money: 0, counterparty: 'dave', ref: 'birthday' });
-  t.match(w.json<AssetMove>(cfaKeys.move('BOND1', n - 1)), { entry: 'credit', account: 'dave', cause: 'gift', money: 0 });
+  t.match(w.move('BOND1', n - 2), { entry: 'debit', account: 'alice', cause: 'gift', money: 0, counterparty: 'dave', ref: 'birthday' });
+  t.match(w.move('BOND1', n - 1), { entry: 'credit', account: 'dave', cause: 'gift', money: 0 });
   t.same(w.money('alice'), { balance: 5_00, locked: 0 }, 'fixed gift fee 5.00 charged to the giver');
   t.equal(w.run('bob', 'gift', { asset: 'BOND1', to: 'dave', quantity: 1 }), 'INSUFFICIENT_FUNDS', 'bob cannot pay the gift fee');
   t.equal(w.units('bob', 'BOND1'), 300);
@@ -127,7 +127,7 @@ t.test('gratuitous transfers: gift by the holder, inheritance by the operator, m
   t.same(w.money('carol'), { balance: 0, locked: 0 });
   t.equal(w.json(cfaKeys.holdings('bob')), undefined, 'bob holds nothing');
   const m = w.json<{ count: number }>(cfaKeys.moves('BOND1'))!.count;
-  t.match(w.json<AssetMove>(cfaKeys.move('BOND1', m - 1)), { entry: 'credit', account: 'carol', cause: 'inheritance', counterparty: 'bob', ref: 'certificate 77-1' });
+  t.match(w.move('BOND1', m - 1), { entry: 'credit', account: 'carol', cause: 'inheritance', counterparty: 'bob', ref: 'certificate 77-1' });
 });
 
 t.test('freezes: every movement of a frozen account or asset is refused with the reason', async (t) => {
@@ -222,4 +222,24 @@ t.test('owners registry in buckets: a trade rewrites only the two parties’ buc
   t.same(w.owners('BOND1'), { alice: 490, bob: 300, carol: 200, dave: 10 }, 'the merged registry (each account checked to be in its own bucket)');
   for (const account of ['alice', 'bob', 'carol', 'dave']) t.match(w.json<Record<string, number>>(cfaKeys.ownersOf('BOND1', account)), { [account]: w.owners('BOND1')[account] });
   t.ok(OWNER_BUCKETS >= 2 && cfaKeys.ownerBucket('BOND1', 0) === 'cfa/owners/BOND1/0');
+});
+
+t.test('movement logs in chunks: records cross chunk boundaries in order, several in one block share a chunk', async (t) => {
+  const w = new CfaWorld({ fees: FEES });
+  placeAsset(w, 'BOND1', { alice: 500, bob: 300, carol: 200 });
+  t.equal(w.run('op', 'mint', { account: 'alice', amount: 100_000_00, ref: 'a' }), 'OK');
+  t.equal(w.run('op', 'mint', { account: 'bob', amount: 100_000_00, ref: 'b' }), 'OK', 'gifts pay a fee');
+  const start = w.json<{ count: number }>(cfaKeys.moves('BOND1'))!.count;
+  for (let i = 0; i < 20; i++) t.equal(w.run(i % 2 === 0 ? 'alice' : 'bob', 'gift', { asset: 'BOND1', to: i % 2 === 0 ? 'bob' : 'alice', quantity: 1 }), 'OK');
+  // Ten more in one block (one transaction each).
+  const outcomes = w.block(Array.from({ length: 10 }, () => w.sign('alice', [{ contract: 'cfa', method: 'gift', args: { asset: 'BOND1', to: 'carol', quantity: 1 } }])));
+  t.same(outcomes.map((o) => o.code), new Array(10).fill('OK'));
+  const count = w.json<{ count: number }>(cfaKeys.moves('BOND1'))!.count;
+  t.equal(count, start + 20 * 2 + 10 * 2, 'two records per gift');
+  for (let seq = 0; seq < count; seq++) t.equal(w.move('BOND1', seq)?.seq, seq, `record ${seq} sits at ${seq % MOVE_CHUNK} of chunk ${moveChunkOf(seq)}`);
+  t.match(w.move('BOND1', count - 1), { entry: 'credit', account: 'carol', cause: 'gift' });
+  t.equal(w.json<unknown[]>(cfaKeys.moveChunk('BOND1', moveChunkOf(count - 1)))!.length, ((count - 1) % MOVE_CHUNK) + 1, 'the last chunk holds the rest');
+  t.equal(w.json(cfaKeys.moveChunk('BOND1', moveChunkOf(count - 1) + 1)), undefined, 'nothing after it');
+  const fees = w.json<{ count: number }>(cfaKeys.moneyMoves('alice'))!.count;
+  for (let seq = 0; seq < fees; seq++) t.equal(w.moneyMove('alice', seq)?.seq, seq);
 });

@@ -4,7 +4,7 @@
  * value, locks equal to open offers and pending applications, movement logs that replay to the
  * balances, owners and holdings in step. Used by cfa-model.test.ts.
  */
-import { cfaKeys, OWNER_BUCKETS } from '../src/index.js';
+import { cfaKeys, MOVE_CHUNK, moveChunkOf, OWNER_BUCKETS } from '../src/index.js';
 import type { CfaWorld } from './cfa-world.js';
 
 const decoder = new TextDecoder();
@@ -50,6 +50,14 @@ function mergedOwners(s: State, code: string): Record<string, number> {
 export function checkInvariants(s: State, m: Model): void {
   const get = <T>(k: string): T | undefined => s.get(k) as T | undefined;
   const ownersOf = (code: string): Record<string, number> => mergedOwners(s, code);
+  /** A log of `count` records: full chunks, then the rest, nothing after. */
+  const checkChunks = (chunk: (c: number) => string, count: number): void => {
+    for (let c = 0; c * MOVE_CHUNK < count; c++) {
+      const want = Math.min(MOVE_CHUNK, count - c * MOVE_CHUNK);
+      if (get<unknown[]>(chunk(c))?.length !== want) fail(`${chunk(c)} holds ${get<unknown[]>(chunk(c))?.length} records, not ${want}`);
+    }
+    if (get(chunk(Math.ceil(count / MOVE_CHUNK))) !== undefined) fail(`${chunk(Math.ceil(count / MOVE_CHUNK))} is past the end of the log`);
+  };
   const fail = (msg: string): never => {
     throw new Error(msg);
   };
@@ -84,11 +92,12 @@ export function checkInvariants(s: State, m: Model): void {
     let replay = 0;
     const count = get<{ count: number }>(`cfa/money-moves/${acc}`)?.count ?? 0;
     for (let i = 0; i < count; i++) {
-      const mv = get<{ entry: string; amount: number; seq: number }>(`cfa/money-moves/${acc}/${i}`)!;
+      const mv = get<{ entry: string; amount: number; seq: number }[]>(cfaKeys.moneyMoveChunk(acc, moveChunkOf(i)))![i % MOVE_CHUNK]!;
       if (mv.seq !== i) fail(`money move ${acc}/${i} has seq ${mv.seq}`);
       replay += mv.entry === 'credit' ? mv.amount : -mv.amount;
     }
     if (replay !== money.balance) fail(`${acc}: money log replays to ${replay}, balance ${money.balance}`);
+    checkChunks((c) => cfaKeys.moneyMoveChunk(acc, c), count);
     const locked = get<Record<string, number>>(`cfa/locked/${acc}`) ?? {};
     const holdings = get<Record<string, number>>(`cfa/holdings/${acc}`) ?? {};
     if (JSON.stringify(locked) !== JSON.stringify(Object.fromEntries(Object.entries(expectLockedUnits[acc] ?? {}).filter(([, n]) => n > 0).sort()))) {
@@ -111,11 +120,12 @@ export function checkInvariants(s: State, m: Model): void {
     let redeemed = 0;
     const count = get<{ count: number }>(`cfa/moves/${code}`)?.count ?? 0;
     for (let i = 0; i < count; i++) {
-      const mv = get<{ entry: string; account: string; quantity: number; cause: string }>(`cfa/moves/${code}/${i}`)!;
+      const mv = get<{ entry: string; account: string; quantity: number; cause: string }[]>(cfaKeys.moveChunk(code, moveChunkOf(i)))![i % MOVE_CHUNK]!;
       net[mv.account] = (net[mv.account] ?? 0) + (mv.entry === 'credit' ? mv.quantity : -mv.quantity);
       if (mv.cause === 'placement') placed += mv.quantity;
       if (mv.cause === 'redemption' || mv.cause === 'early-redemption') redeemed += mv.quantity;
     }
+    checkChunks((c) => cfaKeys.moveChunk(code, c), count);
     const netNonZero = Object.fromEntries(Object.entries(net).filter(([, n]) => n !== 0).sort());
     if (JSON.stringify(netNonZero) !== JSON.stringify(owners)) fail(`${code}: movement log replays to ${JSON.stringify(netNonZero)}, owners ${JSON.stringify(owners)}`);
     if (placed !== a.issued || redeemed !== a.redeemed) fail(`${code}: log has ${placed} placed / ${redeemed} redeemed, asset says ${a.issued} / ${a.redeemed}`);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type Application, type AssetMove, cfaKeys, type MoneyMove, type MoneySupply, type Purchases } from '../src/index.js';
+import { type Application, cfaKeys, type MoneySupply, type Purchases } from '../src/index.js';
 import { CfaWorld, DAY, decision, T0 } from './cfa-world.js';
 
 t.test('issue decisions: filing, registration, rejection, with the refusals', async (t) => {
@@ -99,9 +99,9 @@ t.test('placement: window, reservations, withdrawal, pro-rata allocation, refund
   t.same(w.json<Purchases>(cfaKeys.purchases('alice', 2024)), { account: 'alice', year: 2024, spent: 467 * 100_00 }, 'the limit counts what was bought');
   t.same(w.json<Purchases>(cfaKeys.purchases('carol', 2024))!.spent, 200 * 100_00, 'withdrawn and unallocated money is taken off');
   t.same(w.json(cfaKeys.moves('BOND1')), { count: 3 });
-  const m0 = w.json<AssetMove>(cfaKeys.move('BOND1', 0))!;
+  const m0 = w.move('BOND1', 0)!;
   t.match(m0, { seq: 0, asset: 'BOND1', entry: 'credit', account: 'alice', quantity: 467, cause: 'placement', money: 467 * 100_00, counterparty: 'iss', ref: 'BOND1/0' });
-  const mm = w.json<MoneyMove>(cfaKeys.moneyMove('alice', 1))!;
+  const mm = w.moneyMove('alice', 1)!;
   t.match(mm, { entry: 'debit', amount: 467 * 100_00, cause: 'placement', asset: 'BOND1', counterparty: 'iss' });
   t.equal(w.run('alice', 'apply', { asset: 'BOND1', quantity: 1 }), 'INVALID_STATE', 'the placement is over');
   t.equal(w.run('op', 'closePlacement', { asset: 'BOND1' }), 'INVALID_STATE');

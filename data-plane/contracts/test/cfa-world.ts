@@ -10,7 +10,11 @@ import {
   cfaKeys,
   type FeeSchedule,
   type Genesis,
+  type AssetMove,
   type MoneyAccount,
+  type MoneyMove,
+  MOVE_CHUNK,
+  moveChunkOf,
   OWNER_BUCKETS,
   parseGenesis,
 } from '../src/index.js';
@@ -79,6 +83,16 @@ export class CfaWorld extends ChannelWorld {
 
   units(account: string, code: string): number {
     return this.json<Record<string, number>>(cfaKeys.holdings(account))?.[code] ?? 0;
+  }
+
+  /** Record `seq` of the asset's movement log (from its chunk). */
+  move(code: string, seq: number): AssetMove | undefined {
+    return this.json<AssetMove[]>(cfaKeys.moveChunk(code, moveChunkOf(seq)))?.[seq % MOVE_CHUNK];
+  }
+
+  /** Record `seq` of the account's money log (from its chunk). */
+  moneyMove(account: string, seq: number): MoneyMove | undefined {
+    return this.json<MoneyMove[]>(cfaKeys.moneyMoveChunk(account, moveChunkOf(seq)))?.[seq % MOVE_CHUNK];
   }
 
   /** The asset's owners, every bucket merged (and each account checked to sit in its own bucket). */

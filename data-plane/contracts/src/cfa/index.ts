@@ -1,6 +1,6 @@
 /** The cfa contract and what a node or a client needs to read its state. */
 export { CFA_CONTRACT, cfaContract } from './contract.js';
-export { cfaKeys, OWNER_BUCKETS } from './keys.js';
+export { cfaKeys, MOVE_CHUNK, moveChunkOf, OWNER_BUCKETS } from './keys.js';
 export { holderCount, ownersOf } from './holdings.js';
 export { AssetCode, CFA_METHODS, type CfaMethod, EarlyRedemptionSchema, ItemId } from './methods.js';
 export { allocate } from './placement.js';

@@ -1,6 +1,7 @@
 /**
  * Where the cfa contract keeps things. Each registry question is one key whose JSON value
- * answers it, so a node serves it with one state proof at any height — except an asset's owners,
+ * answers it, so a node serves it with one state proof at any height — except the movement logs
+ * (records in chunks of MOVE_CHUNK, a page is the chunks it spans) and an asset's owners,
  * which grow with every holder: they are kept in OWNER_BUCKETS buckets (an account's bucket is
  * registryBucket(account, OWNER_BUCKETS)), so a trade rewrites two small buckets instead of the
  * whole registry, and the registry at a height is OWNER_BUCKETS proofs:
@@ -11,11 +12,11 @@
  *   cfa/holdings/<account>          Holdings        { code: units } (non-zero, sorted)
  *   cfa/locked/<account>            LockedUnits     { code: units in open sell offers }
  *   cfa/moves/<code>                MoveLog         { count } of the asset's movement log
- *   cfa/moves/<code>/<seq>          AssetMove       one credit or debit of units, with its cause
+ *   cfa/moves/<code>/<chunk>        AssetMove[]     records chunk·MOVE_CHUNK … (chunk+1)·MOVE_CHUNK−1 of the log
  *   cfa/money/<account>             MoneyAccount    { balance, locked }
  *   cfa/money-supply                MoneySupply     { minted, burned }
  *   cfa/money-moves/<account>       MoveLog         { count } of the account's money log
- *   cfa/money-moves/<account>/<seq> MoneyMove       one credit or debit of money, with its cause
+ *   cfa/money-moves/<account>/<chunk> MoneyMove[]   records of the money log, MOVE_CHUNK per key
  *   cfa/application/<code>/<n>      Application     placement application `<code>/<n>`
  *   cfa/offers/<code>               OfferBook       { count, open ids }
  *   cfa/offer/<code>/<n>            Offer           offer `<code>/<n>`
@@ -28,6 +29,16 @@
  *   gov/fees                        FeeSchedule     (governance) the operator's fee schedule
  */
 import { registryBucket } from '@konsortium/protocol';
+
+/**
+ * Records per key of a movement log. A log grows with every credit and debit; a key per record
+ * made each one a new leaf of the state tree (its whole path hashed and stored), the main cost
+ * of a trade. In chunks, the records appended in one block to one log share a key.
+ */
+export const MOVE_CHUNK = 16;
+
+/** The chunk that holds record `seq` of a movement log. */
+export const moveChunkOf = (seq: number): number => Math.floor(seq / MOVE_CHUNK);
 
 /** Buckets of each asset's owners registry; part of the state layout (changing it moves every holder). */
 export const OWNER_BUCKETS = 16;
@@ -42,11 +53,13 @@ export const cfaKeys = {
   holdings: (account: string) => `cfa/holdings/${account}`,
   locked: (account: string) => `cfa/locked/${account}`,
   moves: (code: string) => `cfa/moves/${code}`,
-  move: (code: string, seq: number) => `cfa/moves/${code}/${seq}`,
+  /** Chunk `chunk` of the asset's movement log (records chunk·MOVE_CHUNK …). */
+  moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,
   money: (account: string) => `cfa/money/${account}`,
   moneySupply: 'cfa/money-supply',
   moneyMoves: (account: string) => `cfa/money-moves/${account}`,
-  moneyMove: (account: string, seq: number) => `cfa/money-moves/${account}/${seq}`,
+  /** Chunk `chunk` of the account's money log. */
+  moneyMoveChunk: (account: string, chunk: number) => `cfa/money-moves/${account}/${chunk}`,
   /** id is `<code>/<n>` */
   application: (id: string) => `cfa/application/${id}`,
   offers: (code: string) => `cfa/offers/${code}`,

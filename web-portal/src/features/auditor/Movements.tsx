@@ -13,7 +13,7 @@ import { useAsync } from '../../ui/use-async.js';
 import { checkBlock, shortHex } from './chain.js';
 import { useAudit } from './context.js';
 import { ChannelPicker } from './Explorer.js';
-import { assetCodes, checkEntry, type EntryCheck, readMovesPage, readProven } from './movements.js';
+import { assetCodes, checkPage, type EntryCheck, readMovesPage, readProven } from './movements.js';
 
 const PAGE = 20;
 const CAUSES = ['placement', 'trade', 'gift', 'inheritance', 'redemption', 'early-redemption'];
@@ -64,10 +64,10 @@ export function Movements() {
       const page = readMovesPage(
         await client.channelRead(channel, `cfa/assets/${encodeURIComponent(code)}/moves`, { signal, query: { from, limit: PAGE, ...(pinned === null ? {} : { height: pinned }) } }),
       );
-      const heights = [...new Set([page.log.height, ...page.items.map((i) => i.height)])];
+      const heights = [...new Set([page.log.height, ...page.chunks.map((c) => c.height)])];
       const hashes = new Map(await Promise.all(heights.map(async (h) => [h, await trust(h, signal)] as const)));
       const trusted = (h: number) => hashes.get(h) ?? null;
-      const checks = page.items.map((item) => checkEntry(suite, code, item, trusted));
+      const checks = checkPage(suite, code, page, from, PAGE, trusted);
       return { count: page.count, height: page.log.height, checks, blockHash: trusted(page.log.height) };
     },
     [client, channel, suite, trust, code, from, pinned],

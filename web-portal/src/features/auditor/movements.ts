@@ -1,11 +1,12 @@
 /**
  * The movement registry as the node serves it (`cfa/assets/:code/moves`): a page of the asset's
- * movement log, each entry a state entry with its proof. Checked here: every proof leads to the
- * state root of its block header, the value is the entry shown, the key is the entry's, and the
- * header is the block the chain holds at that height (its hash recomputed here, its node
- * signatures valid; the caller passes that block's verdict).
+ * movement log as the proven chunks (CFA_MOVE_CHUNK records per state key) that hold it.
+ * Checked here for every record shown: its chunk's proof leads to the state root of its block
+ * header, the chunk's value is what the node's JSON says, the chunk is the one that must hold
+ * that record (key, position, seq, asset), and the header is the block the chain holds at that
+ * height (its hash recomputed here, its node signatures valid; the caller passes that verdict).
  */
-import { headerHash, type StateProofJson, verifyStateEntry } from '@konsortium/client';
+import { CFA_MOVE_CHUNK, headerHash, type StateProofJson, verifyStateEntry } from '@konsortium/client';
 import { type CryptoSuite, toHex } from '@konsortium/protocol';
 
 export interface AssetMove {
@@ -28,7 +29,7 @@ export type ProvenJson = StateProofJson & { readonly json?: unknown };
 export interface MovesPage {
   readonly count: number;
   readonly log: ProvenJson;
-  readonly items: readonly ProvenJson[];
+  readonly chunks: readonly ProvenJson[];
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -54,8 +55,8 @@ export function readProven(v: unknown): ProvenJson {
 }
 
 export function readMovesPage(v: unknown): MovesPage {
-  if (!isObj(v) || typeof v['count'] !== 'number' || !Array.isArray(v['items'])) throw new Error('the node answered something that is not a movement page');
-  return { count: v['count'], log: readProven(v['log']), items: v['items'].map(readProven) };
+  if (!isObj(v) || typeof v['count'] !== 'number' || !Array.isArray(v['chunks'])) throw new Error('the node answered something that is not a movement page');
+  return { count: v['count'], log: readProven(v['log']), chunks: v['chunks'].map(readProven) };
 }
 
 export type EntryCheck =
@@ -77,21 +78,43 @@ function isMove(v: unknown): v is AssetMove {
   return isObj(v) && typeof v['seq'] === 'number' && (v['entry'] === 'credit' || v['entry'] === 'debit') && typeof v['account'] === 'string' && typeof v['quantity'] === 'number';
 }
 
-/**
- * Checks one entry of asset `code`'s log. `trusted(height)` is the recomputed hash of the chain's
- * block at that height when it verified (hash and node signatures), else null.
- */
-export function checkEntry(suite: CryptoSuite, code: string, proof: ProvenJson, trusted: (height: number) => string | null): EntryCheck {
+type ChunkCheck = { readonly ok: true; readonly records: readonly unknown[]; readonly height: number; readonly blockHash: string } | { readonly ok: false; readonly reason: 'proof' | 'value' | 'key' | 'block'; readonly records: readonly unknown[]; readonly height: number };
+
+/** Checks chunk `chunk` of asset `code`'s log. `trusted(height)`: the recomputed hash of the chain's block at that height when it verified, else null. */
+function checkChunk(suite: CryptoSuite, code: string, chunk: number, proof: ProvenJson, trusted: (height: number) => string | null): ChunkCheck {
+  const fromJson = Array.isArray(proof.json) ? (proof.json as unknown[]) : [];
   const entry = verifyStateEntry(suite, proof);
-  const fromJson = isMove(proof.json) ? proof.json : null;
-  if (entry === null) return { ok: false, reason: 'proof', move: fromJson, height: proof.height };
+  if (entry === null) return { ok: false, reason: 'proof', records: fromJson, height: proof.height };
   const value = parseValue(entry.value);
-  const move = isMove(value) ? value : null;
-  if (move === null || JSON.stringify(value) !== JSON.stringify(proof.json)) return { ok: false, reason: 'value', move: fromJson, height: entry.height };
-  if (entry.key !== `cfa/moves/${code}/${move.seq}` || move.asset !== code) return { ok: false, reason: 'key', move, height: entry.height };
+  if (!Array.isArray(value) || JSON.stringify(value) !== JSON.stringify(proof.json)) return { ok: false, reason: 'value', records: fromJson, height: entry.height };
+  if (entry.key !== `cfa/moves/${code}/${chunk}`) return { ok: false, reason: 'key', records: value, height: entry.height };
   const hash = trusted(entry.height);
-  if (hash === null || toHex(headerHash(suite, entry.header)) !== hash) return { ok: false, reason: 'block', move, height: entry.height };
-  return { ok: true, move, height: entry.height, blockHash: hash };
+  if (hash === null || toHex(headerHash(suite, entry.header)) !== hash) return { ok: false, reason: 'block', records: value, height: entry.height };
+  return { ok: true, records: value, height: entry.height, blockHash: hash };
+}
+
+/**
+ * Checks records from..from+limit−1 of asset `code`'s log, each from the chunk that must hold
+ * it (a chunk the node left out, or a record out of place, fails as 'key').
+ */
+export function checkPage(suite: CryptoSuite, code: string, page: MovesPage, from: number, limit: number, trusted: (height: number) => string | null): EntryCheck[] {
+  const to = Math.min(page.count, from + limit);
+  const first = Math.floor(from / CFA_MOVE_CHUNK);
+  const chunks = page.chunks.map((proof, i) => checkChunk(suite, code, first + i, proof, trusted));
+  const out: EntryCheck[] = [];
+  for (let seq = from; seq < to; seq++) {
+    const c = chunks[Math.floor(seq / CFA_MOVE_CHUNK) - first];
+    if (c === undefined) {
+      out.push({ ok: false, reason: 'key', move: null, height: page.log.height });
+      continue;
+    }
+    const record = c.records[seq % CFA_MOVE_CHUNK];
+    const move = isMove(record) ? record : null;
+    if (!c.ok) out.push({ ok: false, reason: c.reason, move, height: c.height });
+    else if (move === null || move.seq !== seq || move.asset !== code) out.push({ ok: false, reason: 'key', move, height: c.height });
+    else out.push({ ok: true, move, height: c.height, blockHash: c.blockHash });
+  }
+  return out;
 }
 
 /** The asset codes of `cfa/assets` (a proven value), checked against the trusted block like an entry. */
