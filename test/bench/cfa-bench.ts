@@ -13,7 +13,8 @@
  * each client waiting for its trade to commit. Then the same driver runs governance
  * transactions (as bench:ledger) for the same time.
  *
- * With --json the last line of stdout is {"tps","p50_ms","p99_ms","ledger_tps","ratio"}.
+ * With --json the last line of stdout is {"tps","p50_ms","p99_ms","ledger_tps","ratio"}: rates are
+ * the mean over the rounds, p50 the mean of the rounds' medians, p99 the worst round's.
  */
 import { parseArgs } from 'node:util';
 import { KonsortiumClient, Signer } from '@konsortium/client';
@@ -32,6 +33,7 @@ const log = benchLog('bench:cfa');
 
 interface Settings {
   seconds: number;
+  rounds: number;
   warmup: number;
   clients: number;
   traders: number;
@@ -41,7 +43,7 @@ interface Settings {
 
 function settings(): Settings {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, clients: { type: 'string' }, traders: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'boolean' } },
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' }, clients: { type: 'string' }, traders: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'boolean' } },
   });
   const int = (v: string | undefined, d: number, name: string): number => {
     if (v === undefined) return d;
@@ -50,12 +52,20 @@ function settings(): Settings {
   };
   const traders = int(values.traders, 100, 'traders');
   if (traders < 2 || traders > 1000) throw new Error('--traders must be in 2..1000');
-  return { seconds: int(values.seconds, 10, 'seconds'), warmup: int(values.warmup, 2, 'warmup'), clients: int(values.clients, 256, 'clients'), traders, json: values.json ?? false, keep: values.keep ?? false };
+  const rounds = int(values.rounds, 2, 'rounds');
+  if (rounds > 10) throw new Error('--rounds must be in 1..10');
+  return { seconds: int(values.seconds, 10, 'seconds'), rounds, warmup: int(values.warmup, 2, 'warmup'), clients: int(values.clients, 256, 'clients'), traders, json: values.json ?? false, keep: values.keep ?? false };
 }
 
 const cfa = (method: string, args: unknown): Operation => ({ contract: 'cfa', method, args });
 
-async function run(s: Settings): Promise<{ cfa: DriveResult; ledger: DriveResult }> {
+/** The rounds of one side as one figure: mean rate, mean median, worst p99. */
+function combine(rounds: readonly DriveResult[]): { tps: number; p50: number; p99: number } {
+  const mean = (f: (r: DriveResult) => number) => rounds.reduce((a, r) => a + f(r), 0) / rounds.length;
+  return { tps: mean((r) => r.tps), p50: mean((r) => r.p50), p99: Math.max(...rounds.map((r) => r.p99)) };
+}
+
+async function run(s: Settings): Promise<{ cfa: ReturnType<typeof combine>; ledger: ReturnType<typeof combine> }> {
   const keys: KeyPair[] = Array.from({ length: s.traders }, () => intlSuite.generateKeyPair());
   const issuerKey = intlSuite.generateKeyPair();
   const sellers = keys.slice(0, Math.floor(s.traders / 2)).map((k, i) => ({ id: `seller${i}`, key: k }));
@@ -106,7 +116,8 @@ async function run(s: Settings): Promise<{ cfa: DriveResult; ledger: DriveResult
     const book = (await client.state(CH, `cfa/offers/${ASSET}`)) as { value: string | null };
     const open = (JSON.parse(Buffer.from(book.value ?? '', 'hex').toString('utf8')) as { open: string[] }).open;
     if (open.length !== sellers.length) throw new Error(`expected ${sellers.length} open offers, found ${open.length}`);
-    const supply = Math.min((s.seconds + s.warmup + 2) * SUPPLY_RATE, sellers.length * UNITS_PER_SELLER);
+    const perRound = s.seconds / s.rounds;
+    const supply = Math.min(Math.ceil((perRound + s.warmup + 2) * SUPPLY_RATE) * s.rounds, sellers.length * UNITS_PER_SELLER);
     log(`pre-signing ${supply} trades...`);
     const fast = fastIntlSigner();
     const trades: Signed[] = [];
@@ -115,19 +126,28 @@ async function run(s: Settings): Promise<{ cfa: DriveResult; ledger: DriveResult
       const op = encodeOperation(cfa('acceptOffer', { offer: open[(k * 7 + Math.floor(k / buyers.length)) % open.length], quantity: 1 }));
       trades.push(toSigned(signTx({ suite: 'intl', channel: CH, sender: b.key.publicKey, nonce: k + 1, operations: [op] }, b.key.privateKey, fast)));
     }
-    log('measuring DvP trades...');
-    const cfaResult = await drive({ lc, channel: CH, leader, txs: trades, clients: s.clients, warmupSeconds: s.warmup, seconds: s.seconds, log });
-    if (cfaResult.exhausted) log('WARNING: the pre-signed trades ran out before the end of the window');
-    log(`cfa: ${Math.round(cfaResult.tps)} trades/s, p50 ${cfaResult.p50.toFixed(1)} ms, p99 ${cfaResult.p99.toFixed(1)} ms, rejected ${cfaResult.rejected}, errors ${cfaResult.errors}, cluster CPU ${cfaResult.clusterCores.toFixed(2)} cores`);
-    log('measuring plain ledger transactions on the same cluster...');
     const plain: Signed[] = [];
     const runId = Date.now().toString(36);
-    for (let i = 0; i < (s.seconds + s.warmup + 2) * 6000; i++) {
+    for (let i = 0; i < Math.ceil((perRound + s.warmup + 2) * 6000) * s.rounds; i++) {
       const op = encodeOperation({ contract: 'governance', method: 'addMember', args: { id: `p${runId}-${i}`, name: 'bench member', roles: ['member'], keys: [] } });
       plain.push(toSigned(signTx({ suite: 'intl', channel: CH, sender: lc.admin.publicKey, nonce: 1_000_000 + i, operations: [op] }, lc.admin.privateKey, fast)));
     }
-    const ledgerResult = await drive({ lc, channel: CH, leader, txs: plain, clients: s.clients, warmupSeconds: s.warmup, seconds: s.seconds, log });
-    log(`ledger: ${Math.round(ledgerResult.tps)} tx/s, p50 ${ledgerResult.p50.toFixed(1)} ms, p99 ${ledgerResult.p99.toFixed(1)} ms`);
+    const slice = <T>(xs: readonly T[], r: number): T[] => xs.slice(Math.floor((xs.length * r) / s.rounds), Math.floor((xs.length * (r + 1)) / s.rounds));
+    const cfaRounds: DriveResult[] = [];
+    const ledgerRounds: DriveResult[] = [];
+    for (let r = 0; r < s.rounds; r++) {
+      log(`round ${r + 1}/${s.rounds}: DvP trades...`);
+      const c = await drive({ lc, channel: CH, leader, txs: slice(trades, r), clients: s.clients, warmupSeconds: s.warmup, seconds: perRound, log });
+      if (c.exhausted) log('WARNING: the pre-signed trades ran out before the end of the window');
+      log(`cfa: ${Math.round(c.tps)} trades/s, p50 ${c.p50.toFixed(1)} ms, p99 ${c.p99.toFixed(1)} ms, rejected ${c.rejected}, errors ${c.errors}, cluster CPU ${c.clusterCores.toFixed(2)} cores`);
+      cfaRounds.push(c);
+      log(`round ${r + 1}/${s.rounds}: plain ledger transactions on the same cluster...`);
+      const l = await drive({ lc, channel: CH, leader, txs: slice(plain, r), clients: s.clients, warmupSeconds: s.warmup, seconds: perRound, log });
+      log(`ledger: ${Math.round(l.tps)} tx/s, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, cluster CPU ${l.clusterCores.toFixed(2)} cores`);
+      ledgerRounds.push(l);
+    }
+    const cfaResult = combine(cfaRounds);
+    const ledgerResult = combine(ledgerRounds);
     return { cfa: cfaResult, ledger: ledgerResult };
   } finally {
     await lc.destroy();
