@@ -78,4 +78,5 @@ export type {
 } from './types.js';
 export { ControlPlaneClient, type ControlPlaneClientOptions, type Me, type Page, type TokenPair } from './control-plane.js';
 export * from './cfa.js';
+export * from './cfa-read.js';
 export { type ChainOperation, type ScanCursor, type ScanOptions, type ScanResult, type ScanSource, scanOperations } from './scan.js';
