@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Readable } from 'node:stream';
 import t, { type Test } from 'tap';
 import { NODE_AUDIENCE } from '../src/auth/token-service.js';
@@ -83,13 +83,25 @@ function rawGet(base: string, path: string, token: string): Promise<{ status: nu
   });
 }
 
-/** A loopback port nothing listens on. */
+/**
+ * A loopback port nothing listens on, and nothing in this test run will: below the kernel's
+ * ephemeral range (where port-0 servers and outgoing connections get theirs; a port freed from
+ * that range can be handed to a parallel test a moment later), checked to refuse connections.
+ */
 async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error('no closed loopback port found in 20000..29999');
 }
 
 t.test('node tokens, endpoints, node health and the gateway', async (t) => {
