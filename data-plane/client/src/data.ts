@@ -133,7 +133,7 @@ export function sealRecordVersion(o: SealRecordOptions): SealedVersion {
 /** The owner's way in: opens the sealed secret with the owner's X25519 private key. */
 export function ownerSecret(channel: string, record: string, v: StoredVersion, ownerSealPrivate: Uint8Array): bigint {
   const secret = scalarFromBytes(openSealed(ownerSealPrivate, fromHex(v.ownerKey), ownerKeyContext(channel, record, v.version)));
-  if (!bytesEqual(publicPointOf(secret), fromHex(v.commitments[0]!))) throw new KonsortiumError(`${record} v${v.version}: the owner key does not match the version's commitment`);
+  if (!matchesC0(secret, v)) throw new KonsortiumError(`${record} v${v.version}: the owner key does not match the version's commitment`);
   return secret;
 }
 
@@ -183,8 +183,7 @@ export interface RequestKeyOptions {
  * KeyReleaseError (with every node's reason) if fewer than t nodes release valid shares.
  */
 export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
-  const c0 = fromHex(o.version.commitments[0]!);
-  return collectKey(o, (secret) => (bytesEqual(publicPointOf(secret), c0) ? secret : undefined));
+  return collectKey(o, (secret) => (matchesC0(secret, o.version) ? secret : undefined));
 }
 
 /**
@@ -196,15 +195,19 @@ export async function requestKey(o: RequestKeyOptions): Promise<bigint> {
  */
 export async function releaseAndDecrypt(o: RequestKeyOptions & { readonly ciphertext: Uint8Array }): Promise<Uint8Array> {
   const v = o.version;
-  const c0 = fromHex(v.commitments[0]!);
   return collectKey(o, (secret) => {
     try {
       return decryptVersion(o.channel, o.record, v, secret, o.ciphertext);
     } catch (err) {
-      if (!bytesEqual(publicPointOf(secret), c0)) return undefined; // bad shares: find them
+      if (!matchesC0(secret, v)) return undefined; // bad shares: find them
       throw new KonsortiumError(`${o.record} v${v.version}: the released key is right (it matches C_0) but the ciphertext does not decrypt to the on-chain plaintext hash (${(err as Error).message})`);
     }
   });
+}
+
+/** Whether `secret` is the version's dealt secret: secret·B equals the commitment C_0. */
+function matchesC0(secret: bigint, v: StoredVersion): boolean {
+  return bytesEqual(publicPointOf(secret), fromHex(v.commitments[0]!));
 }
 
 /** Collects t valid shares and returns what `accept` makes of the rebuilt secret (undefined: a share is bad). */
@@ -224,7 +227,6 @@ async function collectKey<T>(o: RequestKeyOptions, accept: (secret: bigint) => T
   };
   const body = { ...fields, signature: toHex(o.signer.signMessage(keyReleaseMessage(fields))) };
   delete (body as { channel?: string }).channel;
-  const commitments = v.commitments.map((c) => fromHex(c));
   const shares: Share[] = [];
   const failures: ReleaseFailure[] = [];
   const signal = o.signal;
@@ -265,6 +267,7 @@ async function collectKey<T>(o: RequestKeyOptions, accept: (secret: bigint) => T
     if (accepted !== undefined) return accepted;
     // Some node sent a bad share: find it (them) by the commitments, drop it, ask the others.
     const before = shares.length;
+    const commitments = v.commitments.map((c) => fromHex(c)); // decoded only on this (rare) path
     for (let i = shares.length - 1; i >= 0; i--) {
       const bad = shares[i] as Share & { node: KonsortiumClient };
       if (verifyShare(bad, commitments)) continue;

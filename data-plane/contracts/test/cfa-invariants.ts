@@ -4,8 +4,8 @@
  * value, locks equal to open offers and pending applications, movement logs that replay to the
  * balances, owners and holdings in step. Used by cfa-model.test.ts.
  */
-import { cfaKeys, MOVE_CHUNK, moveChunkOf, OWNER_BUCKETS } from '../src/index.js';
-import type { CfaWorld } from './cfa-world.js';
+import { cfaKeys, MOVE_CHUNK, moveChunkOf } from '../src/index.js';
+import { type CfaWorld, ownersFrom } from './cfa-world.js';
 
 const decoder = new TextDecoder();
 
@@ -35,21 +35,9 @@ function checkNumbers(v: unknown, path: string): void {
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
 /** Every invariant of the cfa state; throws saying which one broke. */
-/** The asset's owners from every bucket of its registry, sorted by account; each account must sit in its own bucket. */
-function mergedOwners(s: State, code: string): Record<string, number> {
-  const all: [string, number][] = [];
-  for (let b = 0; b < OWNER_BUCKETS; b++) {
-    for (const [acc, n] of Object.entries((s.get(cfaKeys.ownerBucket(code, b)) as Record<string, number> | undefined) ?? {})) {
-      if (cfaKeys.ownersOf(code, acc) !== cfaKeys.ownerBucket(code, b)) throw new Error(`invariant: ${acc} is in owners bucket ${b} of ${code}, not its own`);
-      all.push([acc, n]);
-    }
-  }
-  return Object.fromEntries(all.sort(([x], [y]) => (x < y ? -1 : 1)));
-}
-
 export function checkInvariants(s: State, m: Model): void {
   const get = <T>(k: string): T | undefined => s.get(k) as T | undefined;
-  const ownersOf = (code: string): Record<string, number> => mergedOwners(s, code);
+  const ownersOf = (code: string): Record<string, number> => ownersFrom((k) => s.get(k), code);
   /** A log of `count` records: full chunks, then the rest, nothing after. */
   const checkChunks = (chunk: (c: number) => string, count: number): void => {
     for (let c = 0; c * MOVE_CHUNK < count; c++) {
@@ -134,7 +122,7 @@ export function checkInvariants(s: State, m: Model): void {
 
 /** What must not have changed for a frozen account or asset between two states. */
 export function frozenView(s: State, id: string, isAsset: boolean): string {
-  if (isAsset) return JSON.stringify([mergedOwners(s, id), s.get(`cfa/moves/${id}`)]);
+  if (isAsset) return JSON.stringify([ownersFrom((k) => s.get(k), id), s.get(`cfa/moves/${id}`)]);
   const money = s.get(`cfa/money/${id}`) as { balance: number } | undefined;
   return JSON.stringify([s.get(`cfa/holdings/${id}`), money?.balance ?? 0, s.get(`cfa/money-moves/${id}`)]);
 }

@@ -54,6 +54,18 @@ export function genesisDoc(fees?: FeeSchedule): Genesis {
 
 export type { Op };
 
+/** An asset's owners from every bucket of its registry, sorted by account; throws if an account sits outside its own bucket. */
+export function ownersFrom(get: (key: string) => unknown, code: string): Record<string, number> {
+  const all: [string, number][] = [];
+  for (let b = 0; b < OWNER_BUCKETS; b++) {
+    for (const [account, units] of Object.entries((get(cfaKeys.ownerBucket(code, b)) as Record<string, number> | undefined) ?? {})) {
+      if (cfaKeys.ownersOf(code, account) !== cfaKeys.ownerBucket(code, b)) throw new Error(`${account} sits in owners bucket ${b} of ${code}, not its own`);
+      all.push([account, units]);
+    }
+  }
+  return Object.fromEntries(all.sort(([x], [y]) => (x < y ? -1 : 1)));
+}
+
 export class CfaWorld extends ChannelWorld {
   constructor(o: { ledgers?: number; fees?: FeeSchedule } = {}) {
     super(parseGenesis(genesisDoc(o.fees)), () => [cfaContract()], (nodeId) => nodeKeys[nodeId - 1]!.privateKey, o.ledgers ?? 1, 'cfa');
@@ -97,15 +109,9 @@ export class CfaWorld extends ChannelWorld {
 
   /** The asset's owners, every bucket merged (and each account checked to sit in its own bucket). */
   owners(code: string): Record<string, number> {
-    const all: Record<string, number> = {};
-    for (let b = 0; b < OWNER_BUCKETS; b++) {
-      for (const [account, units] of Object.entries(this.json<Record<string, number>>(cfaKeys.ownerBucket(code, b)) ?? {})) {
-        if (cfaKeys.ownersOf(code, account) !== cfaKeys.ownerBucket(code, b)) throw new Error(`${account} sits in owners bucket ${b} of ${code}, not its own`);
-        all[account] = units;
-      }
-    }
-    return Object.fromEntries(Object.entries(all).sort(([x], [y]) => (x < y ? -1 : 1)));
+    return ownersFrom((key) => this.json(key), code);
   }
+
 
   asset(code: string): CfaAsset {
     return this.json<CfaAsset>(cfaKeys.asset(code))!;
