@@ -14,10 +14,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import t, { type Test } from 'tap';
 import { NODE_AUDIENCE } from '../src/auth/token-service.js';
+import { freePort } from '../../test/lib/ports.js';
 import { PASSWORD, startApiWorld } from './support/api-world.js';
 
 interface Echo {
@@ -83,27 +84,6 @@ function rawGet(base: string, path: string, token: string): Promise<{ status: nu
   });
 }
 
-/**
- * A loopback port nothing listens on, and nothing in this test run will: below the kernel's
- * ephemeral range (where port-0 servers and outgoing connections get theirs; a port freed from
- * that range can be handed to a parallel test a moment later), checked to refuse connections.
- */
-async function closedPort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const refused = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(false);
-      });
-      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-    });
-    if (refused) return port;
-  }
-  throw new Error('no closed loopback port found in 20000..29999');
-}
-
 t.test('node tokens, endpoints, node health and the gateway', async (t) => {
   const w = await startApiWorld(t, { extras: { gateway: { maxBodyBytes: 8 * 1024 * 1024, nodeCacheMs: 0 }, nodeHealthTimeoutMs: 500 } });
   const { call, db } = w;
@@ -155,7 +135,7 @@ t.test('node tokens, endpoints, node health and the gateway', async (t) => {
 
   // The default network ("consortium"), its channels and nodes: shared 1..2, B's dedicated 4, A's dedicated 5.
   const upstream = await echoNode(t);
-  const deadPort = await closedPort();
+  const deadPort = await freePort(); // below the ephemeral range: no parallel test takes it once freed
   await t.test('GET /v1/ledger/endpoints before the network exists', async (t) => {
     t.match(await call('GET', '/v1/ledger/endpoints', aAdmin), { status: 404, body: { code: 'NOT_FOUND' } });
   });
