@@ -24,13 +24,12 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { fetchCiphertext, KonsortiumClient, releaseAndDecrypt, sealRecordVersion, type SealNode, Signer, type StoredVersion, uploadBlob } from '@konsortium/client';
 import { nodeFetch } from '@konsortium/client/node';
-
 import { opensslX25519 } from '@konsortium/node';
 import { contentHash, type Operation, x25519KeyPair } from '@konsortium/protocol';
-import { installSignalCleanup, killAllSync, processCpuMs } from '../lib/process.js';
+import { installSignalCleanup, killAllSync } from '../lib/process.js';
 import { startLedgerCluster } from '../lib/ledger-cluster.js';
 import { Histogram } from './histogram.js';
-import { benchLog, blockFigures, fastIntlSigner } from './ledger-driver.js';
+import { benchLog, blockFigures, fastIntlSigner, nodeCpuMs } from './ledger-driver.js';
 
 const CH = 'consortium';
 const MAX_IN_FLIGHT = 1000;
@@ -146,7 +145,7 @@ async function run(s: Settings) {
   try {
     const cpu: CpuSampler = () => {
       const u = process.cpuUsage();
-      return { client: (u.user + u.system) / 1000, nodes: lc.cluster.nodes.map((n) => (n.process ? (processCpuMs(n.process.pid) ?? 0) : 0)) };
+      return { client: (u.user + u.system) / 1000, nodes: nodeCpuMs(lc).map((c) => c ?? 0) };
     };
     const nodes = [1, 2, 3].map((id) => new KonsortiumClient({ baseUrl: lc.url(id), timeoutMs: 30_000, fetch }));
     const submit = async (signer: Signer, ...ops: Operation[]) => {

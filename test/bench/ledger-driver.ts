@@ -143,6 +143,11 @@ export interface DriveResult {
   readonly clusterCores: number;
 }
 
+/** CPU time (ms) each node process of the cluster has used so far; undefined for a stopped node. */
+export function nodeCpuMs(lc: LedgerCluster): (number | undefined)[] {
+  return lc.cluster.nodes.map((n) => (n.process ? processCpuMs(n.process.pid) : undefined));
+}
+
 export async function drive(o: DriveOptions): Promise<DriveResult> {
   const head = (await (await fetch(`${o.lc.url(o.leader)}/v1/channels/${o.channel}/head`)).json()) as { height: number };
   const watcher = new CommitWatcher(o.channel);
@@ -154,7 +159,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   let errors = 0;
   let rejected = 0;
   let counted = 0;
-  const cpu = (): (number | undefined)[] => o.lc.cluster.nodes.map((n) => (n.process ? processCpuMs(n.process.pid) : undefined));
+  const cpu = (): (number | undefined)[] => nodeCpuMs(o.lc);
   const started = performance.now();
   const measureFrom = started + o.warmupSeconds * 1000;
   const measureTo = measureFrom + o.seconds * 1000;
