@@ -6,7 +6,7 @@
  * heights that matter.
  */
 import t from 'tap';
-import { CFA_MOVE_CHUNK, cfaOwnersOf, KonsortiumClient, readCfaMoves, Signer, verifyCfaEntry, verifyCfaOwners } from '@konsortium/client';
+import { CFA_MOVE_CHUNK, cfaOwnersOf, KonsortiumClient, readCfaMoney, readCfaMoneyMoves, readCfaMoves, Signer, verifyCfaEntry, verifyCfaOwners } from '@konsortium/client';
 import { fromHex, intlSuite, type Operation, type StateProofJson, verifyStateProof } from '@konsortium/protocol';
 import { startLedgerCluster } from '../lib/ledger-cluster.js';
 
@@ -148,6 +148,18 @@ t.test('a CFA from issue to redemption, with DvP, gift, early redemption and fee
   );
   const causes = new Set(moves.items.map((m) => m.value.cause));
   for (const c of ['placement', 'trade', 'gift', 'early-redemption', 'redemption'] as const) t.ok(causes.has(c), `a ${c} movement is logged`);
+  // An account's money log: its length is the money account's `moves`, its records replay to the balance.
+  const carolMoney = await readCfaMoney(movesClient, CH, 'carol', { height: redeemed });
+  const carolLog = await readCfaMoneyMoves(movesClient, CH, 'carol', { height: redeemed, limit: 100 });
+  t.equal(carolLog.count, carolMoney.value.moves, "the log's length is the account's");
+  t.ok(verifyCfaEntry(intlSuite, { key: carolLog.log.key, height: carolLog.height, present: true, value: carolLog.count, proof: carolLog.log }), 'and proven by the money account');
+  for (const c of carolLog.chunks) if (verifyCfaEntry(intlSuite, c) === null) t.fail(`money chunk ${c.key} does not prove`);
+  t.equal(
+    carolLog.items.reduce((sum, m) => sum + (m.value.entry === 'credit' ? m.value.amount : -m.value.amount), 0),
+    carolMoney.value.balance,
+    "carol's money log replays to her balance",
+  );
+  t.same(carolMoney.value.purchases, { year: new Date(carolLog.items.find((m) => m.value.cause === 'trade')!.value.timestamp).getUTCFullYear(), spent: 120_000 }, 'her purchase counts against the yearly limit');
   // Fees: the operator's income from the trade (1% of 120 000), the gift (500) and the early redemption (0.5% of 31 500).
   const operatorMoney = await registry<{ balance: number }>('accounts/operator/money', redeemed);
   t.equal(operatorMoney.json?.balance, 1200 + 500 + Math.floor((31_500 * 50) / 10_000));

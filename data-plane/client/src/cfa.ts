@@ -39,8 +39,7 @@ export const cfaStateKeys = {
   moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,
   money: (account: string) => `cfa/money/${account}`,
   moneySupply: 'cfa/money-supply',
-  moneyMoves: (account: string) => `cfa/money-moves/${account}`,
-  /** Chunk `chunk` of the account's money log. */
+  /** Chunk `chunk` of the account's money log (its length is the money account's `moves`). */
   moneyMoveChunk: (account: string, chunk: number) => `cfa/money-moves/${account}/${chunk}`,
   /** id is `<code>/<n>` */
   application: (id: string) => `cfa/application/${id}`,
@@ -123,7 +122,14 @@ export interface CfaMoneyAccount {
   readonly balance: number;
   /** Reserved for placement applications and buy offers. */
   readonly locked: number;
+  /** Records in the account's money log. */
+  readonly moves: number;
+  /** Money spent on CFA purchases in the latest UTC year the account bought in (the non-qualified limit counts it); null before the first purchase. */
+  readonly purchases: { readonly year: number; readonly spent: number } | null;
 }
+
+/** An account that never moved money. */
+export const CFA_EMPTY_MONEY: CfaMoneyAccount = Object.freeze({ balance: 0, locked: 0, moves: 0, purchases: null });
 
 export interface CfaMoneySupply {
   readonly minted: number;
@@ -238,7 +244,8 @@ export interface CfaLogRecord<T> {
 }
 
 /**
- * A page of a movement log: its length (`count`, proven by `log`) and records from..from+limit−1,
+ * A page of a movement log: its length (`count`, proven by `log`: the asset log's counter, or the
+ * money account whose `moves` counts its log) and records from..from+limit−1,
  * read from the proven chunks (CFA_MOVE_CHUNK records per key) that hold them.
  */
 export interface CfaPage<T> {
@@ -330,9 +337,15 @@ export function checkCfaAsset(v: unknown, what = 'asset'): CfaAsset {
   };
 }
 
+function checkPurchases(v: unknown, what: string): CfaMoneyAccount['purchases'] {
+  if (v === null) return null;
+  const o = obj(v, what);
+  return { year: uint(o, 'year', what), spent: uint(o, 'spent', what) };
+}
+
 export function checkCfaMoneyAccount(v: unknown, what = 'money'): CfaMoneyAccount {
   const o = obj(v, what);
-  const m = { balance: uint(o, 'balance', what), locked: uint(o, 'locked', what) };
+  const m = { balance: uint(o, 'balance', what), locked: uint(o, 'locked', what), moves: uint(o, 'moves', what), purchases: checkPurchases(o['purchases'], `${what}.purchases`) };
   if (m.locked > m.balance) bad(what, 'more is locked than owned');
   return m;
 }

@@ -13,6 +13,7 @@ import {
   readCfaFees,
   readCfaHoldings,
   readCfaMoney,
+  readCfaMoneyMoves,
   readCfaMoves,
   readCfaOwners,
   verifyCfaOwners,
@@ -66,6 +67,20 @@ const move = (seq: number, account: string, entry: 'credit' | 'debit', cause: st
   height: 4,
   timestamp: 1_700_000_000_500,
 });
+const moneyMove = (seq: number, entry: 'credit' | 'debit', cause: string, amount: number) => ({
+  seq,
+  account: 'alice',
+  entry,
+  amount,
+  cause,
+  asset: cause === 'deposit' ? null : 'BOND1',
+  fee: null,
+  counterparty: null,
+  ref: 'r',
+  txId: 'ef'.repeat(32),
+  height: 2,
+  timestamp: 1_700_000_000_200,
+});
 /** An owners registry laid out in its buckets, as the contract keeps it. */
 const ownerBuckets = (code: string, owners: Record<string, number>): Record<string, Record<string, number>> => {
   const out: Record<string, Record<string, number>> = {};
@@ -80,7 +95,9 @@ const values: Record<string, unknown> = {
   // MIS: alice's units filed in a bucket that is not hers.
   [cfaStateKeys.ownerBucket('MIS', (ownBucket('alice') + 1) % CFA_OWNER_BUCKETS)]: { alice: 5 },
   [cfaStateKeys.holdings('alice')]: { BOND1: 539 },
-  [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000 },
+  [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000, moves: 2, purchases: { year: 2023, spent: 700_000 } },
+  [cfaStateKeys.moneyMoveChunk('alice', 0)]: [moneyMove(0, 'credit', 'deposit', 1_161_000), moneyMove(1, 'debit', 'placement', 700_000)],
+  'cfa/money/mallory': { balance: 5, locked: 0, moves: 1, purchases: { year: 2023 } },
   [cfaStateKeys.moves('BOND1')]: { count: 3 },
   [cfaStateKeys.moveChunk('BOND1', 0)]: [move(0, 'alice', 'credit', 'placement'), move(1, 'bob', 'credit', 'placement'), move(2, 'bob', 'debit', 'gift')],
   // LONG: 20 records, a full chunk and 4 in the next.
@@ -130,18 +147,26 @@ async function setup(t: Test): Promise<{ node: FakeNode; client: KonsortiumClien
     const code = decodeURIComponent(match[1]!);
     sendJson(res, 200, { buckets: Array.from({ length: CFA_OWNER_BUCKETS }, (_, b) => reply(cfaStateKeys.ownerBucket(code, b), url.searchParams.get('height'))) });
   });
-  node.on('GET', new RegExp(`^${ch}/assets/([^/]+)/moves$`), ({ res, url, match }) => {
-    const code = decodeURIComponent(match[1]!);
-    const h = url.searchParams.get('height');
-    const log = reply(cfaStateKeys.moves(code), h);
-    const count = (log as { json?: { count: number } }).json?.count ?? 0;
-    const from = Number(url.searchParams.get('from') ?? 0);
-    const limit = Number(url.searchParams.get('limit') ?? 20);
-    const chunks = [];
-    const to = Math.min(count, from + limit);
-    for (let c = Math.floor(from / CFA_MOVE_CHUNK); from < to && c <= Math.floor((to - 1) / CFA_MOVE_CHUNK); c++) chunks.push(reply(cfaStateKeys.moveChunk(code, c), h));
-    sendJson(res, 200, { count, log, chunks });
-  });
+  // A log page: the record that counts the log (`field` of it) and the chunks of the page.
+  const pages: [RegExp, (id: string) => { key: string; field: string }, (id: string, c: number) => string][] = [
+    [new RegExp(`^${ch}/assets/([^/]+)/moves$`), (code) => ({ key: cfaStateKeys.moves(code), field: 'count' }), cfaStateKeys.moveChunk],
+    [new RegExp(`^${ch}/accounts/([^/]+)/money-moves$`), (account) => ({ key: cfaStateKeys.money(account), field: 'moves' }), cfaStateKeys.moneyMoveChunk],
+  ];
+  for (const [re, counter, chunkKey] of pages) {
+    node.on('GET', re, ({ res, url, match }) => {
+      const id = decodeURIComponent(match[1]!);
+      const h = url.searchParams.get('height');
+      const { key, field } = counter(id);
+      const log = reply(key, h);
+      const count = (log as { json?: Record<string, number> }).json?.[field] ?? 0;
+      const from = Number(url.searchParams.get('from') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 20);
+      const chunks = [];
+      const to = Math.min(count, from + limit);
+      for (let c = Math.floor(from / CFA_MOVE_CHUNK); from < to && c <= Math.floor((to - 1) / CFA_MOVE_CHUNK); c++) chunks.push(reply(chunkKey(id, c), h));
+      sendJson(res, 200, { count, log, chunks });
+    });
+  }
   return { node, client: new KonsortiumClient({ baseUrl: node.url, timeoutMs: 5000, retries: 0 }) };
 }
 
@@ -167,13 +192,13 @@ t.test('registry reads: routes, checked values, proofs', async (t) => {
   t.equal(verifyCfaOwners(suite, forged), null, 'one changed bucket and the registry does not prove');
   t.equal(verifyCfaOwners(suite, { ...owners, buckets: owners.buckets.slice(1) }), null, 'nor with a bucket left out');
   const money = await readCfaMoney(client, CHANNEL, 'alice');
-  t.same(money.value, { balance: 461_000, locked: 1000 });
+  t.same(money.value, { balance: 461_000, locked: 1000, moves: 2, purchases: { year: 2023, spent: 700_000 } });
   t.same((await readCfaHoldings(client, CHANNEL, 'alice')).value, { BOND1: 539 });
   const fees = await readCfaFees(client, CHANNEL);
   t.same(fees.value, { collector: 'operator', rules: { trade: { fixed: 0, bps: 100 } } });
 
   const nobody = await readCfaMoney(client, CHANNEL, 'nobody');
-  t.same(nobody.value, { balance: 0, locked: 0 }, 'an absent account has no money');
+  t.same(nobody.value, { balance: 0, locked: 0, moves: 0, purchases: null }, 'an absent account has no money');
   t.equal(nobody.present, false);
   t.ok(verifyCfaEntry(suite, nobody), 'and its absence is proven');
   t.same((await readCfaHoldings(client, CHANNEL, 'nobody')).value, {}, 'nor holdings');
@@ -199,7 +224,8 @@ t.test('the value comes from the proven bytes and must have the contract shape',
   node.on('GET', /\/cfa\/assets\/BOND1\/owners$/, ({ res }) => sendJson(res, 200, buckets('BOND1', (b) => (b === 3 ? 2 : 3))));
   await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1'), { message: /at height 2, bucket 0 at 3/ }, 'buckets from different heights are refused');
   node.on('GET', /\/cfa\/accounts\/alice\/money$/, ({ res }) => sendJson(res, 200, { ...stateProofOf(chain, cfaStateKeys.money('alice')), json: { balance: 9e15, locked: 0 } }));
-  t.same((await readCfaMoney(client, CHANNEL, 'alice')).value, { balance: 461_000, locked: 1000 }, 'the node’s convenience json is not trusted');
+  t.equal((await readCfaMoney(client, CHANNEL, 'alice')).value.balance, 461_000, 'the node’s convenience json is not trusted');
+  await t.rejects(readCfaMoney(client, CHANNEL, 'mallory'), { message: /cfa\/money\/mallory.purchases: "spent" is not/ }, 'a purchase counter without its sum is refused');
   await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1', { height: -1 }), RangeError);
 });
 
@@ -232,6 +258,16 @@ t.test('movement pages and state-key reads', async (t) => {
   node.on('GET', /\/cfa\/assets\/LONG\/moves$/, ({ res }) => sendJson(res, 200, { count: 3, log: stateProofOf(chain, cfaStateKeys.moves('LONG')), chunks: [] }));
   await t.rejects(readCfaMoves(client, CHANNEL, 'LONG'), { message: /proves 20 records, the node says 3/ }, 'a count the log does not prove is refused');
   await t.rejects(readCfaMoves(client, CHANNEL, 'BOND1', { limit: 101 }), RangeError);
+
+  const money = await readCfaMoneyMoves(client, CHANNEL, 'alice', { from: 1 });
+  t.equal(node.requests.at(-1)!.path, '/v1/channels/main/cfa/accounts/alice/money-moves');
+  t.equal(money.count, 2, "the money log's length is the account's `moves`");
+  t.equal(money.log.key, cfaStateKeys.money('alice'), 'proven by the money account');
+  t.same(money.items.map((i) => [i.seq, i.value.entry, i.value.cause, i.value.amount]), [[1, 'debit', 'placement', 700_000]]);
+  t.same(money.chunks.map((c) => c.key), [cfaStateKeys.moneyMoveChunk('alice', 0)]);
+  t.equal((await readCfaMoneyMoves(client, CHANNEL, 'nobody')).count, 0, 'an account that never moved money has an empty log');
+  node.on('GET', /\/cfa\/accounts\/alice\/money-moves$/, ({ res }) => sendJson(res, 200, { count: 1, log: stateProofOf(chain, cfaStateKeys.money('alice')), chunks: [stateProofOf(chain, cfaStateKeys.moneyMoveChunk('alice', 0))] }));
+  await t.rejects(readCfaMoneyMoves(client, CHANNEL, 'alice'), { message: /proves 2 records, the node says 1/ }, 'a length the money account does not prove is refused');
 
   const app = await readCfaApplication(client, CHANNEL, 'BOND1/0');
   t.equal(node.requests.at(-1)!.path, '/v1/channels/main/state/cfa%2Fapplication%2FBOND1%2F0', 'the key is one path segment');

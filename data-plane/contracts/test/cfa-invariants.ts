@@ -69,16 +69,16 @@ export function checkInvariants(s: State, m: Model): void {
   }
   const accounts = new Set<string>();
   for (const k of s.keys()) {
-    const mm = /^cfa\/(money|holdings|locked|money-moves)\/([^/]+)$/.exec(k);
+    const mm = /^cfa\/(money|holdings|locked)\/([^/]+)$/.exec(k);
     if (mm) accounts.add(mm[2]!);
   }
   for (const acc of accounts) {
-    const money = get<{ balance: number; locked: number }>(`cfa/money/${acc}`) ?? { balance: 0, locked: 0 };
+    const money = get<{ balance: number; locked: number; moves: number }>(`cfa/money/${acc}`) ?? { balance: 0, locked: 0, moves: 0 };
     balances += money.balance;
     if (money.locked > money.balance) fail(`${acc}: locked money ${money.locked} > balance ${money.balance}`);
     if (money.locked !== (expectLockedMoney[acc] ?? 0)) fail(`${acc}: locked money ${money.locked}, open applications and buy offers ${expectLockedMoney[acc] ?? 0}`);
     let replay = 0;
-    const count = get<{ count: number }>(`cfa/money-moves/${acc}`)?.count ?? 0;
+    const count = money.moves;
     for (let i = 0; i < count; i++) {
       const mv = get<{ entry: string; amount: number; seq: number }[]>(cfaKeys.moneyMoveChunk(acc, moveChunkOf(i)))![i % MOVE_CHUNK]!;
       if (mv.seq !== i) fail(`money move ${acc}/${i} has seq ${mv.seq}`);
@@ -123,7 +123,7 @@ export function checkInvariants(s: State, m: Model): void {
 /** What must not have changed for a frozen account or asset between two states. */
 export function frozenView(s: State, id: string, isAsset: boolean): string {
   if (isAsset) return JSON.stringify([ownersFrom((k) => s.get(k), id), s.get(`cfa/moves/${id}`)]);
-  const money = s.get(`cfa/money/${id}`) as { balance: number } | undefined;
-  return JSON.stringify([s.get(`cfa/holdings/${id}`), money?.balance ?? 0, s.get(`cfa/money-moves/${id}`)]);
+  const money = s.get(`cfa/money/${id}`) as { balance: number; moves: number } | undefined;
+  return JSON.stringify([s.get(`cfa/holdings/${id}`), money?.balance ?? 0, money?.moves ?? 0]);
 }
 

@@ -90,7 +90,7 @@ export class CfaWorld extends ChannelWorld {
   }
 
   money(account: string): MoneyAccount {
-    return this.json<MoneyAccount>(cfaKeys.money(account)) ?? { balance: 0, locked: 0 };
+    return this.json<MoneyAccount>(cfaKeys.money(account)) ?? { balance: 0, locked: 0, moves: 0, purchases: null };
   }
 
   units(account: string, code: string): number {

@@ -4,15 +4,17 @@
  *
  * Limit rule: every purchase (money of a placement application when it is filed, money of a
  * trade when it settles) is added to the buyer's counter for the UTC calendar year of the block
- * (cfa/purchases/<account>/<year>); unallocated or withdrawn application money is taken off the
- * counter of the year the application was counted in. A non-qualified investor (the default
- * category) is refused with OVER_LIMIT when its counter would exceed
- * cfa/settings.nonQualifiedYearlyLimit (default 600 000 roubles). Qualified investors are counted
- * but not limited.
+ * (the money account's `purchases`, which holds the latest year the account bought in: a new
+ * year starts from 0); unallocated or withdrawn application money is taken off the counter if it
+ * is still the year the application was counted in (an earlier year's counter limits nothing
+ * any more). A non-qualified investor (the default category) is refused with OVER_LIMIT when its
+ * counter would exceed cfa/settings.nonQualifiedYearlyLimit (default 600 000 roubles). Qualified
+ * investors are counted but not limited.
  */
 import type { ContractContext, StateReader } from '@konsortium/ledger';
 import { cfaKeys as K } from './keys.js';
-import type { CfaSettings, Freeze, InvestorCategory, InvestorProfile, Purchases } from './model.js';
+import type { CfaSettings, Freeze, InvestorCategory, InvestorProfile } from './model.js';
+import { moneyOf, saveMoney } from './money.js';
 import { getAsset, requireAccount, settingsOf } from './state.js';
 import { add, fail, requireRole, stampOf, sub } from './util.js';
 
@@ -21,7 +23,8 @@ export function categoryOf(state: StateReader, account: string): InvestorCategor
 }
 
 export function purchasesOf(state: StateReader, account: string, year: number): number {
-  return state.getJson<Purchases>(K.purchases(account, year))?.spent ?? 0;
+  const p = moneyOf(state, account).purchases;
+  return p !== null && p.year === year ? p.spent : 0;
 }
 
 /** Counts a purchase of `money` by `account` in `year`: OVER_LIMIT for a non-qualified investor beyond the limit. */
@@ -33,14 +36,14 @@ export function countPurchase(ctx: ContractContext, account: string, year: numbe
       fail('OVER_LIMIT', `non-qualified investor ${account} would buy ${spent} in ${year}, over the yearly limit of ${limit}`);
     }
   }
-  ctx.putJson(K.purchases(account, year), { account, year, spent } satisfies Purchases);
+  saveMoney(ctx, account, { ...moneyOf(ctx, account), purchases: { year, spent } });
 }
 
-/** Takes back (part of) a counted purchase that did not happen. */
+/** Takes back (part of) a purchase counted in `year` that did not happen (nothing to take back once that year's counter is gone). */
 export function refundPurchase(ctx: ContractContext, account: string, year: number, money: number): void {
-  if (money === 0) return;
-  const spent = sub(purchasesOf(ctx, account, year), money, `purchases of ${account}`);
-  ctx.putJson(K.purchases(account, year), { account, year, spent } satisfies Purchases);
+  const m = moneyOf(ctx, account);
+  if (money === 0 || m.purchases === null || m.purchases.year !== year) return;
+  saveMoney(ctx, account, { ...m, purchases: { year, spent: sub(m.purchases.spent, money, `purchases of ${account}`) } });
 }
 
 type Target = { account?: string; asset?: string };

@@ -13,17 +13,15 @@
  *   cfa/locked/<account>            LockedUnits     { code: units in open sell offers }
  *   cfa/moves/<code>                MoveLog         { count } of the asset's movement log
  *   cfa/moves/<code>/<chunk>        AssetMove[]     records chunk·MOVE_CHUNK … (chunk+1)·MOVE_CHUNK−1 of the log
- *   cfa/money/<account>             MoneyAccount    { balance, locked }
+ *   cfa/money/<account>             MoneyAccount    { balance, locked, moves: length of its money log, purchases: this year's }
  *   cfa/money-supply                MoneySupply     { minted, burned }
- *   cfa/money-moves/<account>       MoveLog         { count } of the account's money log
- *   cfa/money-moves/<account>/<chunk> MoneyMove[]   records of the money log, MOVE_CHUNK per key
+ *   cfa/money-moves/<account>/<chunk> MoneyMove[]   records of the account's money log, MOVE_CHUNK per key
  *   cfa/application/<code>/<n>      Application     placement application `<code>/<n>`
  *   cfa/offers/<code>               OfferBook       { count, open ids }
  *   cfa/offer/<code>/<n>            Offer           offer `<code>/<n>`
  *   cfa/freeze/account/<account>    Freeze          present while the account is frozen
  *   cfa/freeze/asset/<code>         Freeze          present while the asset is frozen
  *   cfa/investor/<account>          InvestorProfile absent: non-qualified
- *   cfa/purchases/<account>/<year>  Purchases       money spent buying CFA in that UTC year
  *   cfa/settings                    CfaSettings     absent: DEFAULT_SETTINGS
  *   cfa/fee-totals                  FeeTotals       commission collected
  *   gov/fees                        FeeSchedule     (governance) the operator's fee schedule
@@ -57,7 +55,6 @@ export const cfaKeys = {
   moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,
   money: (account: string) => `cfa/money/${account}`,
   moneySupply: 'cfa/money-supply',
-  moneyMoves: (account: string) => `cfa/money-moves/${account}`,
   /** Chunk `chunk` of the account's money log. */
   moneyMoveChunk: (account: string, chunk: number) => `cfa/money-moves/${account}/${chunk}`,
   /** id is `<code>/<n>` */
@@ -68,7 +65,6 @@ export const cfaKeys = {
   accountFreeze: (account: string) => `cfa/freeze/account/${account}`,
   assetFreeze: (code: string) => `cfa/freeze/asset/${code}`,
   investor: (account: string) => `cfa/investor/${account}`,
-  purchases: (account: string, year: number) => `cfa/purchases/${account}/${year}`,
   settings: 'cfa/settings',
   feeTotals: 'cfa/fee-totals',
   /** The fee schedule lives in governance. */

@@ -103,11 +103,20 @@ export type Holdings = Record<string, number>;
 /** cfa/locked/<account>: asset code → units of the holding locked in sell offers. */
 export type LockedUnits = Record<string, number>;
 
+/**
+ * cfa/money/<account>. A trade touches each party's account once: the money log's length and the
+ * purchase counter live here rather than under keys of their own (each key a trade writes is a
+ * state-tree path re-hashed and stored).
+ */
 export interface MoneyAccount {
   /** Money owned (minor units), locked part included. */
   readonly balance: number;
   /** Part of the balance reserved for placement applications and buy offers (≤ balance). */
   readonly locked: number;
+  /** Records in the account's money log (seq 0..moves−1, in chunks cfa/money-moves/<account>/<chunk>). */
+  readonly moves: number;
+  /** Money spent on CFA purchases in the latest UTC year the account bought in; null before its first purchase. */
+  readonly purchases: Purchases | null;
 }
 
 export interface MoneySupply {
@@ -115,7 +124,7 @@ export interface MoneySupply {
   readonly burned: number;
 }
 
-/** cfa/moves/<code> and cfa/money-moves/<account>: how many records the log holds (seq 0..count−1). */
+/** cfa/moves/<code>: how many records the asset's movement log holds (seq 0..count−1). */
 export interface MoveLog {
   readonly count: number;
 }
@@ -223,9 +232,8 @@ export interface InvestorProfile {
   readonly set: Stamp;
 }
 
-/** cfa/purchases/<account>/<year>: money spent on CFA purchases (placements, trades) in that UTC year. */
+/** Money spent on CFA purchases (placements, trades) in a UTC year (MoneyAccount.purchases). */
 export interface Purchases {
-  readonly account: string;
   readonly year: number;
   readonly spent: number;
 }

@@ -1,7 +1,8 @@
 /**
  * The settlement token (money leg): balances in minor units per account. Only an operator
  * mints (a deposit recorded from the bank side) and burns (a withdrawal). Every credit and debit
- * is logged with its cause; a frozen account's money never moves; no balance goes negative.
+ * is logged with its cause (the account's `moves` counts the records of its log); a frozen
+ * account's money never moves; no balance goes negative.
  */
 import type { ContractContext, StateReader } from '@konsortium/ledger';
 import type { FeeOperation } from '../governance/model.js';
@@ -19,7 +20,7 @@ export interface MoneyLeg {
   readonly fee?: FeeOperation;
 }
 
-const EMPTY: MoneyAccount = { balance: 0, locked: 0 };
+const EMPTY: MoneyAccount = { balance: 0, locked: 0, moves: 0, purchases: null };
 
 export function moneyOf(state: StateReader, account: string): MoneyAccount {
   return state.getJson<MoneyAccount>(K.money(account)) ?? EMPTY;
@@ -31,18 +32,25 @@ export function availableMoney(state: StateReader, account: string): number {
   return m.balance - m.locked;
 }
 
-function save(ctx: ContractContext, account: string, m: MoneyAccount): void {
+/** Writes the account (absent only while it never moved money nor bought anything). */
+export function saveMoney(ctx: ContractContext, account: string, m: MoneyAccount): void {
   invariant(m.balance >= 0 && m.locked >= 0 && m.locked <= m.balance, `money of ${account} stays consistent`);
-  if (m.balance === 0) ctx.delete(K.money(account));
-  else ctx.putJson(K.money(account), m);
+  invariant(Number.isSafeInteger(m.moves) && m.moves >= 0, `money log of ${account} has a length`);
+  if (m.balance === 0 && m.moves === 0 && m.purchases === null) ctx.delete(K.money(account));
+  else ctx.putJson(K.money(account), { balance: m.balance, locked: m.locked, moves: m.moves, purchases: m.purchases } satisfies MoneyAccount);
+}
+
+/** Sets the new balance and logs the move as the account's next record. */
+function move(ctx: ContractContext, account: string, m: MoneyAccount, balance: number, amount: number, entry: 'credit' | 'debit', leg: MoneyLeg): void {
+  saveMoney(ctx, account, { ...m, balance, moves: m.moves + 1 });
+  logMoneyMove(ctx, m.moves, { account, entry, amount, cause: leg.cause, asset: leg.asset, fee: leg.fee ?? null, counterparty: leg.counterparty, ref: leg.ref });
 }
 
 export function creditMoney(ctx: ContractContext, account: string, amount: number, leg: MoneyLeg): void {
   if (amount === 0) return;
   requireNotFrozen(ctx, [account]);
   const m = moneyOf(ctx, account);
-  save(ctx, account, { balance: add(m.balance, amount, `balance of ${account}`), locked: m.locked });
-  logMoneyMove(ctx, { account, entry: 'credit', amount, cause: leg.cause, asset: leg.asset, fee: leg.fee ?? null, counterparty: leg.counterparty, ref: leg.ref });
+  move(ctx, account, m, add(m.balance, amount, `balance of ${account}`), amount, 'credit', leg);
 }
 
 /** Debits available money: INSUFFICIENT_FUNDS if the account lacks it. */
@@ -51,8 +59,7 @@ export function debitMoney(ctx: ContractContext, account: string, amount: number
   requireNotFrozen(ctx, [account]);
   const m = moneyOf(ctx, account);
   if (m.balance - m.locked < amount) fail('INSUFFICIENT_FUNDS', `${account} has ${m.balance - m.locked} available, needs ${amount}`);
-  save(ctx, account, { balance: sub(m.balance, amount), locked: m.locked });
-  logMoneyMove(ctx, { account, entry: 'debit', amount, cause: leg.cause, asset: leg.asset, fee: leg.fee ?? null, counterparty: leg.counterparty, ref: leg.ref });
+  move(ctx, account, m, sub(m.balance, amount), amount, 'debit', leg);
 }
 
 /** Reserves available money (an application, a buy offer): INSUFFICIENT_FUNDS, FROZEN. */
@@ -60,13 +67,13 @@ export function lockMoney(ctx: ContractContext, account: string, amount: number)
   requireNotFrozen(ctx, [account]);
   const m = moneyOf(ctx, account);
   if (m.balance - m.locked < amount) fail('INSUFFICIENT_FUNDS', `${account} has ${m.balance - m.locked} available, needs ${amount}`);
-  save(ctx, account, { balance: m.balance, locked: add(m.locked, amount) });
+  saveMoney(ctx, account, { ...m, locked: add(m.locked, amount) });
 }
 
 /** Releases a reservation (allowed while frozen: nothing moves). */
 export function unlockMoney(ctx: ContractContext, account: string, amount: number): void {
   const m = moneyOf(ctx, account);
-  save(ctx, account, { balance: m.balance, locked: sub(m.locked, amount, `locked money of ${account}`) });
+  saveMoney(ctx, account, { ...m, locked: sub(m.locked, amount, `locked money of ${account}`) });
 }
 
 function supply(state: StateReader): MoneySupply {

@@ -1,7 +1,8 @@
 /**
  * The movement logs: every credit and debit of units (per asset) and of money (per account),
  * appended in chunks of MOVE_CHUNK records (see keys.ts): record `seq` is element
- * seq mod MOVE_CHUNK of chunk moveChunkOf(seq), and the log's counter says how many there are.
+ * seq mod MOVE_CHUNK of chunk moveChunkOf(seq). How many there are: the asset log's counter
+ * key, and the money account's `moves` for a money log (written by the caller with the balance).
  */
 import type { ContractContext } from '@konsortium/ledger';
 import { cfaKeys as K, MOVE_CHUNK, moveChunkOf } from './keys.js';
@@ -10,19 +11,21 @@ import { invariant } from './util.js';
 
 type Recorded = 'seq' | 'txId' | 'height' | 'timestamp';
 
-function append<T extends { seq: number }>(ctx: ContractContext, logKey: string, chunkKey: (chunk: number) => string, record: (seq: number) => T): void {
-  const count = ctx.getJson<MoveLog>(logKey)?.count ?? 0;
-  const key = chunkKey(moveChunkOf(count));
-  const chunk = count % MOVE_CHUNK === 0 ? [] : (ctx.getJson<T[]>(key) ?? []);
-  invariant(chunk.length === count % MOVE_CHUNK, `${key} holds the records before ${count}`);
-  ctx.putJson(key, [...chunk, record(count)]);
-  ctx.putJson(logKey, { count: count + 1 } satisfies MoveLog);
+/** Writes record `seq` (the log holds seq records before it) into its chunk. */
+function append<T extends { seq: number }>(ctx: ContractContext, key: string, record: T): void {
+  const seq = record.seq;
+  const chunk = seq % MOVE_CHUNK === 0 ? [] : (ctx.getJson<T[]>(key) ?? []);
+  invariant(chunk.length === seq % MOVE_CHUNK, `${key} holds the records before ${seq}`);
+  ctx.putJson(key, [...chunk, record]);
 }
 
 export function logAssetMove(ctx: ContractContext, m: Omit<AssetMove, Recorded>): void {
-  append<AssetMove>(ctx, K.moves(m.asset), (c) => K.moveChunk(m.asset, c), (seq) => ({ seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp }));
+  const seq = ctx.getJson<MoveLog>(K.moves(m.asset))?.count ?? 0;
+  append<AssetMove>(ctx, K.moveChunk(m.asset, moveChunkOf(seq)), { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp });
+  ctx.putJson(K.moves(m.asset), { count: seq + 1 } satisfies MoveLog);
 }
 
-export function logMoneyMove(ctx: ContractContext, m: Omit<MoneyMove, Recorded>): void {
-  append<MoneyMove>(ctx, K.moneyMoves(m.account), (c) => K.moneyMoveChunk(m.account, c), (seq) => ({ seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp }));
+/** Appends record `seq` to the account's money log; the caller counts it in the account's `moves`. */
+export function logMoneyMove(ctx: ContractContext, seq: number, m: Omit<MoneyMove, Recorded>): void {
+  append<MoneyMove>(ctx, K.moneyMoveChunk(m.account, moveChunkOf(seq)), { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp });
 }

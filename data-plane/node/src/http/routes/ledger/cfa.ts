@@ -3,8 +3,9 @@
  * (default: the head), plus the decoded JSON. An account's holdings and money, the asset list,
  * the fee schedule; an asset's owners as every bucket of its registry (OWNER_BUCKETS proofs at
  * one height: a reader checks them all, so no holder can be left out); and the movement logs
- * (credits and debits with their causes) as pages: the log's proven counter and the proven
- * chunks (MOVE_CHUNK records each) that hold records from..from+limit−1.
+ * (credits and debits with their causes) as pages: the proven record that counts the log (an
+ * asset log's counter key, an account's money record) and the proven chunks (MOVE_CHUNK records
+ * each) that hold records from..from+limit−1.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
@@ -34,17 +35,21 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
     const s = store(channel);
     return stateProofReply(s, key, heightOf(s, height));
   };
-  /** A page of a movement log: the log's counter (proven) and the chunks holding records from..from+limit−1 (each proven). */
-  const page = (channel: string, logKey: string, chunkKey: (chunk: number) => string, q: { height?: string; from?: string; limit?: string }) => {
+  /**
+   * A page of a movement log: the record that counts it (proven; `field` holds the count) and the
+   * chunks holding records from..from+limit−1 (each proven).
+   */
+  const page = (channel: string, log: { key: string; field: 'count' | 'moves' }, chunkKey: (chunk: number) => string, q: { height?: string; from?: string; limit?: string }) => {
     const s = store(channel);
     const height = heightOf(s, q.height);
-    const log = stateProofReply(s, logKey, height);
-    const count = typeof (log.json as { count?: unknown } | undefined)?.count === 'number' ? (log.json as { count: number }).count : 0;
+    const counted = stateProofReply(s, log.key, height);
+    const n = (counted.json as Record<string, unknown> | null | undefined)?.[log.field];
+    const count = typeof n === 'number' ? n : 0;
     const from = Number(q.from ?? 0);
     const to = Math.min(count, from + Number(q.limit ?? 20));
     const chunks = [];
     for (let c = moveChunkOf(from); from < to && c <= moveChunkOf(to - 1); c++) chunks.push(stateProofReply(s, chunkKey(c), height));
-    return { count, log, chunks };
+    return { count, log: counted, chunks };
   };
 
   app.get('/v1/channels/:channel/cfa/assets', { schema: { params: ChannelParams, ...one } }, async (req) => at(req.params.channel, cfaKeys.assets, req.query.height));
@@ -57,7 +62,7 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
     return { buckets: Array.from({ length: OWNER_BUCKETS }, (_, b) => stateProofReply(s, cfaKeys.ownerBucket(req.params.code, b), height)) };
   });
   app.get('/v1/channels/:channel/cfa/assets/:code/moves', { schema: { params: AssetParams, querystring: PageQuery, response: { 200: PageReply, ...ERRORS } } }, async (req) =>
-    page(req.params.channel, cfaKeys.moves(req.params.code), (c) => cfaKeys.moveChunk(req.params.code, c), req.query),
+    page(req.params.channel, { key: cfaKeys.moves(req.params.code), field: 'count' }, (c) => cfaKeys.moveChunk(req.params.code, c), req.query),
   );
   app.get('/v1/channels/:channel/cfa/accounts/:account/holdings', { schema: { params: AccountParams, ...one } }, async (req) =>
     at(req.params.channel, cfaKeys.holdings(req.params.account), req.query.height),
@@ -66,6 +71,6 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
     at(req.params.channel, cfaKeys.money(req.params.account), req.query.height),
   );
   app.get('/v1/channels/:channel/cfa/accounts/:account/money-moves', { schema: { params: AccountParams, querystring: PageQuery, response: { 200: PageReply, ...ERRORS } } }, async (req) =>
-    page(req.params.channel, cfaKeys.moneyMoves(req.params.account), (c) => cfaKeys.moneyMoveChunk(req.params.account, c), req.query),
+    page(req.params.channel, { key: cfaKeys.money(req.params.account), field: 'moves' }, (c) => cfaKeys.moneyMoveChunk(req.params.account, c), req.query),
   );
 };
