@@ -86,28 +86,40 @@ export function cfaOwnersOf(reply: unknown, code: string): CfaOwners {
   return { height, value: Object.fromEntries(all), buckets };
 }
 
-/** Where a log's length is kept: an asset log's counter key, an account's money record. */
-interface LogCounter {
+/**
+ * The record that counts a log: an asset log's counter key; an account's money record, which
+ * also holds the log's open chunk (`open`: its records, checked in place).
+ */
+interface LogCounter<T> {
   readonly key: string;
-  readonly count: (v: unknown, what: string) => number;
+  readonly read: (v: unknown, what: string) => { readonly count: number; readonly open?: readonly T[] };
 }
 
-const assetLog = (code: string): LogCounter => ({ key: cfaStateKeys.moves(code), count: (v, what) => uint(obj(v, what), 'count', what) });
-const moneyLog = (account: string): LogCounter => ({ key: cfaStateKeys.money(account), count: (v, what) => checkCfaMoneyAccount(v, what).moves });
+const assetLog = (code: string): LogCounter<CfaAssetMove> => ({ key: cfaStateKeys.moves(code), read: (v, what) => ({ count: uint(obj(v, what), 'count', what) }) });
+const moneyLog = (account: string): LogCounter<CfaMoneyMove> => ({
+  key: cfaStateKeys.money(account),
+  read: (v, what) => {
+    const m = checkCfaMoneyAccount(v, what);
+    return { count: m.moves, open: m.recent };
+  },
+});
 
-function pageOf<T>(reply: unknown, counter: LogCounter, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, from: number, limit: number): CfaPage<T> {
+function pageOf<T>(reply: unknown, counter: LogCounter<T>, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, from: number, limit: number): CfaPage<T> {
   const logKey = counter.key;
   const o = obj(reply, logKey);
   const count = uint(o, 'count', logKey);
-  const logEntry = cfaEntryOf(o['log'], logKey, counter.count, 0);
+  const logEntry = cfaEntryOf(o['log'], logKey, counter.read, { count: 0, open: [] });
   const log = logEntry.proof;
-  const logged = logEntry.value;
+  const { count: logged, open } = logEntry.value;
   if (logged !== count) throw new KonsortiumResponseError(`${logKey} proves ${logged} records, the node says ${count}`);
   const raw = o['chunks'];
   if (!Array.isArray(raw)) bad(logKey, '"chunks" is not an array');
   const to = Math.min(count, from + limit);
   const first = Math.floor(from / CFA_MOVE_CHUNK);
-  const want = from < to ? Math.floor((to - 1) / CFA_MOVE_CHUNK) - first + 1 : 0;
+  // Records from `keyed` on are in the counting record (its open chunk), not in chunks of their own.
+  const keyed = open === undefined ? count : count - (count % CFA_MOVE_CHUNK);
+  const last = Math.min(to, keyed);
+  const want = from < last ? Math.floor((last - 1) / CFA_MOVE_CHUNK) - first + 1 : 0;
   if (raw.length !== want) throw new KonsortiumResponseError(`${logKey}: records ${from}..${to - 1} are in ${want} chunks, the node sent ${raw.length}`);
   const chunks = raw.map((r, i) => {
     const c = first + i;
@@ -125,6 +137,10 @@ function pageOf<T>(reply: unknown, counter: LogCounter, chunkKey: (chunk: number
   });
   const items: CfaLogRecord<T>[] = [];
   for (let seq = from; seq < to; seq++) {
+    if (seq >= keyed) {
+      items.push({ seq, value: open![seq - keyed]!, chunk: -1 });
+      continue;
+    }
     const chunk = Math.floor(seq / CFA_MOVE_CHUNK) - first;
     items.push({ seq, value: chunks[chunk]!.value[seq % CFA_MOVE_CHUNK]!, chunk });
   }
@@ -146,7 +162,7 @@ async function entry<T>(client: KonsortiumClient, channel: string, path: string,
   return cfaEntryOf(await client.channelRead(channel, path, q(o)), key, check, empty);
 }
 
-async function page<T>(client: KonsortiumClient, channel: string, path: string, counter: LogCounter, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
+async function page<T>(client: KonsortiumClient, channel: string, path: string, counter: LogCounter<T>, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
   checkHeight(o);
   const from = o.from ?? 0;
   const limit = o.limit ?? 20;

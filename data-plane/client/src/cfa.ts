@@ -124,12 +124,14 @@ export interface CfaMoneyAccount {
   readonly locked: number;
   /** Records in the account's money log. */
   readonly moves: number;
+  /** The log's open chunk: its last `moves` mod CFA_MOVE_CHUNK records (the full chunks have keys of their own). */
+  readonly recent: readonly CfaMoneyMove[];
   /** Money spent on CFA purchases in the latest UTC year the account bought in (the non-qualified limit counts it); null before the first purchase. */
   readonly purchases: { readonly year: number; readonly spent: number } | null;
 }
 
 /** An account that never moved money. */
-export const CFA_EMPTY_MONEY: CfaMoneyAccount = Object.freeze({ balance: 0, locked: 0, moves: 0, purchases: null });
+export const CFA_EMPTY_MONEY: CfaMoneyAccount = Object.freeze({ balance: 0, locked: 0, moves: 0, purchases: null, recent: [] });
 
 export interface CfaMoneySupply {
   readonly minted: number;
@@ -235,18 +237,19 @@ export interface CfaOwners {
   readonly buckets: readonly CfaEntry<CfaUnits>[];
 }
 
-/** One record of a movement log, and which of the page's chunks (proven entries) it was read from. */
+/** One record of a movement log, and which of the page's proven entries it was read from. */
 export interface CfaLogRecord<T> {
   readonly seq: number;
   readonly value: T;
-  /** Index into the page's `chunks`. */
+  /** Index into the page's `chunks`; −1: the log's open chunk, in `log` (an account's money record). */
   readonly chunk: number;
 }
 
 /**
  * A page of a movement log: its length (`count`, proven by `log`: the asset log's counter, or the
- * money account whose `moves` counts its log) and records from..from+limit−1,
- * read from the proven chunks (CFA_MOVE_CHUNK records per key) that hold them.
+ * money account whose `moves` counts its log and whose `recent` is its open chunk) and records
+ * from..from+limit−1, read from the proven chunks (CFA_MOVE_CHUNK records per key) that hold them
+ * and, for a money log, from the account's open chunk.
  */
 export interface CfaPage<T> {
   readonly count: number;
@@ -337,6 +340,18 @@ export function checkCfaAsset(v: unknown, what = 'asset'): CfaAsset {
   };
 }
 
+/** The open chunk of a money log of `moves` records: exactly its last moves mod CFA_MOVE_CHUNK records, in order. */
+function checkRecent(v: unknown, moves: number, what: string): readonly CfaMoneyMove[] {
+  if (!Array.isArray(v)) bad(what, 'not an array of records');
+  const start = moves - (moves % CFA_MOVE_CHUNK);
+  if (v.length !== moves - start) bad(what, `holds ${v.length} records, the log's open chunk has ${moves - start}`);
+  return v.map((x, j) => {
+    const r = checkCfaMoneyMove(x, `${what}[${j}]`);
+    if (r.seq !== start + j) bad(what, `record ${j} has seq ${r.seq}, not ${start + j}`);
+    return r;
+  });
+}
+
 function checkPurchases(v: unknown, what: string): CfaMoneyAccount['purchases'] {
   if (v === null) return null;
   const o = obj(v, what);
@@ -345,7 +360,8 @@ function checkPurchases(v: unknown, what: string): CfaMoneyAccount['purchases'] 
 
 export function checkCfaMoneyAccount(v: unknown, what = 'money'): CfaMoneyAccount {
   const o = obj(v, what);
-  const m = { balance: uint(o, 'balance', what), locked: uint(o, 'locked', what), moves: uint(o, 'moves', what), purchases: checkPurchases(o['purchases'], `${what}.purchases`) };
+  const moves = uint(o, 'moves', what);
+  const m = { balance: uint(o, 'balance', what), locked: uint(o, 'locked', what), moves, purchases: checkPurchases(o['purchases'], `${what}.purchases`), recent: checkRecent(o['recent'], moves, `${what}.recent`) };
   if (m.locked > m.balance) bad(what, 'more is locked than owned');
   return m;
 }

@@ -95,9 +95,11 @@ const values: Record<string, unknown> = {
   // MIS: alice's units filed in a bucket that is not hers.
   [cfaStateKeys.ownerBucket('MIS', (ownBucket('alice') + 1) % CFA_OWNER_BUCKETS)]: { alice: 5 },
   [cfaStateKeys.holdings('alice')]: { BOND1: 539 },
-  [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000, moves: 2, purchases: { year: 2023, spent: 700_000 } },
-  [cfaStateKeys.moneyMoveChunk('alice', 0)]: [moneyMove(0, 'credit', 'deposit', 1_161_000), moneyMove(1, 'debit', 'placement', 700_000)],
-  'cfa/money/mallory': { balance: 5, locked: 0, moves: 1, purchases: { year: 2023 } },
+  // alice's money log: 18 records, a full chunk under its own key and the open chunk (2) in the account.
+  [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000, moves: 18, purchases: { year: 2023, spent: 700_000 }, recent: [moneyMove(16, 'credit', 'deposit', 1_161_000), moneyMove(17, 'debit', 'placement', 700_000)] },
+  [cfaStateKeys.moneyMoveChunk('alice', 0)]: Array.from({ length: 16 }, (_, i) => moneyMove(i, 'credit', 'deposit', 0)),
+  'cfa/money/mallory': { balance: 5, locked: 0, moves: 1, purchases: { year: 2023 }, recent: [moneyMove(0, 'credit', 'deposit', 5)] },
+  'cfa/money/trudy': { balance: 5, locked: 0, moves: 2, purchases: null, recent: [moneyMove(0, 'credit', 'deposit', 5), moneyMove(5, 'credit', 'deposit', 0)] },
   [cfaStateKeys.moves('BOND1')]: { count: 3 },
   [cfaStateKeys.moveChunk('BOND1', 0)]: [move(0, 'alice', 'credit', 'placement'), move(1, 'bob', 'credit', 'placement'), move(2, 'bob', 'debit', 'gift')],
   // LONG: 20 records, a full chunk and 4 in the next.
@@ -148,22 +150,23 @@ async function setup(t: Test): Promise<{ node: FakeNode; client: KonsortiumClien
     sendJson(res, 200, { buckets: Array.from({ length: CFA_OWNER_BUCKETS }, (_, b) => reply(cfaStateKeys.ownerBucket(code, b), url.searchParams.get('height'))) });
   });
   // A log page: the record that counts the log (`field` of it) and the chunks of the page.
-  const pages: [RegExp, (id: string) => { key: string; field: string }, (id: string, c: number) => string][] = [
+  const pages: [RegExp, (id: string) => { key: string; field: string; open?: boolean }, (id: string, c: number) => string][] = [
     [new RegExp(`^${ch}/assets/([^/]+)/moves$`), (code) => ({ key: cfaStateKeys.moves(code), field: 'count' }), cfaStateKeys.moveChunk],
-    [new RegExp(`^${ch}/accounts/([^/]+)/money-moves$`), (account) => ({ key: cfaStateKeys.money(account), field: 'moves' }), cfaStateKeys.moneyMoveChunk],
+    [new RegExp(`^${ch}/accounts/([^/]+)/money-moves$`), (account) => ({ key: cfaStateKeys.money(account), field: 'moves', open: true }), cfaStateKeys.moneyMoveChunk],
   ];
   for (const [re, counter, chunkKey] of pages) {
     node.on('GET', re, ({ res, url, match }) => {
       const id = decodeURIComponent(match[1]!);
       const h = url.searchParams.get('height');
-      const { key, field } = counter(id);
+      const { key, field, open } = counter(id);
       const log = reply(key, h);
       const count = (log as { json?: Record<string, number> }).json?.[field] ?? 0;
       const from = Number(url.searchParams.get('from') ?? 0);
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const chunks = [];
       const to = Math.min(count, from + limit);
-      for (let c = Math.floor(from / CFA_MOVE_CHUNK); from < to && c <= Math.floor((to - 1) / CFA_MOVE_CHUNK); c++) chunks.push(reply(chunkKey(id, c), h));
+      const keyed = open === true ? Math.floor(count / CFA_MOVE_CHUNK) : Infinity;
+      for (let c = Math.floor(from / CFA_MOVE_CHUNK); from < to && c <= Math.floor((to - 1) / CFA_MOVE_CHUNK) && c < keyed; c++) chunks.push(reply(chunkKey(id, c), h));
       sendJson(res, 200, { count, log, chunks });
     });
   }
@@ -192,13 +195,14 @@ t.test('registry reads: routes, checked values, proofs', async (t) => {
   t.equal(verifyCfaOwners(suite, forged), null, 'one changed bucket and the registry does not prove');
   t.equal(verifyCfaOwners(suite, { ...owners, buckets: owners.buckets.slice(1) }), null, 'nor with a bucket left out');
   const money = await readCfaMoney(client, CHANNEL, 'alice');
-  t.same(money.value, { balance: 461_000, locked: 1000, moves: 2, purchases: { year: 2023, spent: 700_000 } });
+  t.match(money.value, { balance: 461_000, locked: 1000, moves: 18, purchases: { year: 2023, spent: 700_000 } });
+  t.same(money.value.recent.map((r) => r.seq), [16, 17], 'with the open chunk of its money log');
   t.same((await readCfaHoldings(client, CHANNEL, 'alice')).value, { BOND1: 539 });
   const fees = await readCfaFees(client, CHANNEL);
   t.same(fees.value, { collector: 'operator', rules: { trade: { fixed: 0, bps: 100 } } });
 
   const nobody = await readCfaMoney(client, CHANNEL, 'nobody');
-  t.same(nobody.value, { balance: 0, locked: 0, moves: 0, purchases: null }, 'an absent account has no money');
+  t.same(nobody.value, { balance: 0, locked: 0, moves: 0, purchases: null, recent: [] }, 'an absent account has no money');
   t.equal(nobody.present, false);
   t.ok(verifyCfaEntry(suite, nobody), 'and its absence is proven');
   t.same((await readCfaHoldings(client, CHANNEL, 'nobody')).value, {}, 'nor holdings');
@@ -226,6 +230,7 @@ t.test('the value comes from the proven bytes and must have the contract shape',
   node.on('GET', /\/cfa\/accounts\/alice\/money$/, ({ res }) => sendJson(res, 200, { ...stateProofOf(chain, cfaStateKeys.money('alice')), json: { balance: 9e15, locked: 0 } }));
   t.equal((await readCfaMoney(client, CHANNEL, 'alice')).value.balance, 461_000, 'the node’s convenience json is not trusted');
   await t.rejects(readCfaMoney(client, CHANNEL, 'mallory'), { message: /cfa\/money\/mallory.purchases: "spent" is not/ }, 'a purchase counter without its sum is refused');
+  await t.rejects(readCfaMoney(client, CHANNEL, 'trudy'), { message: /cfa\/money\/trudy.recent: record 1 has seq 5, not 1/ }, 'an open chunk out of order is refused');
   await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1', { height: -1 }), RangeError);
 });
 
@@ -259,15 +264,19 @@ t.test('movement pages and state-key reads', async (t) => {
   await t.rejects(readCfaMoves(client, CHANNEL, 'LONG'), { message: /proves 20 records, the node says 3/ }, 'a count the log does not prove is refused');
   await t.rejects(readCfaMoves(client, CHANNEL, 'BOND1', { limit: 101 }), RangeError);
 
-  const money = await readCfaMoneyMoves(client, CHANNEL, 'alice', { from: 1 });
+  const money = await readCfaMoneyMoves(client, CHANNEL, 'alice', { from: 14, limit: 10 });
   t.equal(node.requests.at(-1)!.path, '/v1/channels/main/cfa/accounts/alice/money-moves');
-  t.equal(money.count, 2, "the money log's length is the account's `moves`");
+  t.equal(money.count, 18, "the money log's length is the account's `moves`");
   t.equal(money.log.key, cfaStateKeys.money('alice'), 'proven by the money account');
-  t.same(money.items.map((i) => [i.seq, i.value.entry, i.value.cause, i.value.amount]), [[1, 'debit', 'placement', 700_000]]);
+  t.same(money.items.map((i) => [i.seq, i.chunk]), [[14, 0], [15, 0], [16, -1], [17, -1]], 'the full chunk from its key, the rest from the account');
+  t.same(money.items.slice(2).map((i) => [i.value.entry, i.value.cause, i.value.amount]), [['credit', 'deposit', 1_161_000], ['debit', 'placement', 700_000]]);
   t.same(money.chunks.map((c) => c.key), [cfaStateKeys.moneyMoveChunk('alice', 0)]);
+  t.same((await readCfaMoneyMoves(client, CHANNEL, 'alice', { from: 16 })).chunks, [], 'a page inside the open chunk needs no chunk key');
   t.equal((await readCfaMoneyMoves(client, CHANNEL, 'nobody')).count, 0, 'an account that never moved money has an empty log');
-  node.on('GET', /\/cfa\/accounts\/alice\/money-moves$/, ({ res }) => sendJson(res, 200, { count: 1, log: stateProofOf(chain, cfaStateKeys.money('alice')), chunks: [stateProofOf(chain, cfaStateKeys.moneyMoveChunk('alice', 0))] }));
-  await t.rejects(readCfaMoneyMoves(client, CHANNEL, 'alice'), { message: /proves 2 records, the node says 1/ }, 'a length the money account does not prove is refused');
+  node.on('GET', /\/cfa\/accounts\/alice\/money-moves$/, ({ res }) => sendJson(res, 200, { count: 17, log: stateProofOf(chain, cfaStateKeys.money('alice')), chunks: [stateProofOf(chain, cfaStateKeys.moneyMoveChunk('alice', 0))] }));
+  await t.rejects(readCfaMoneyMoves(client, CHANNEL, 'alice'), { message: /proves 18 records, the node says 17/ }, 'a length the money account does not prove is refused');
+  node.on('GET', /\/cfa\/accounts\/alice\/money-moves$/, ({ res }) => sendJson(res, 200, { count: 18, log: stateProofOf(chain, cfaStateKeys.money('alice')), chunks: [] }));
+  await t.rejects(readCfaMoneyMoves(client, CHANNEL, 'alice', { from: 14 }), { message: /in 1 chunks, the node sent 0/ }, 'a full chunk left out is refused');
 
   const app = await readCfaApplication(client, CHANNEL, 'BOND1/0');
   t.equal(node.requests.at(-1)!.path, '/v1/channels/main/state/cfa%2Fapplication%2FBOND1%2F0', 'the key is one path segment');

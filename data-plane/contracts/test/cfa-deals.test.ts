@@ -239,8 +239,9 @@ t.test('what a trade writes: the two parties’ owners buckets, one money accoun
   const buckets = [...new Set([cfaKeys.ownersOf('BOND1', 'alice'), cfaKeys.ownersOf('BOND1', 'dave')])].sort();
   t.same(written.filter((k) => k.startsWith('cfa/owners/')).sort(), buckets, 'the seller’s and the buyer’s buckets only');
   t.same(written.filter((k) => k.startsWith('cfa/money/')).sort(), ['cfa/money/alice', 'cfa/money/dave', 'cfa/money/fees'], 'each party’s money account, written once per block');
-  t.same(written.filter((k) => /^cfa\/(money-moves\/[^/]+|purchases\/.*)$/.test(k)), [], 'no key of its own for a log length or a purchase counter');
+  t.same(written.filter((k) => /^cfa\/(money-moves|purchases)\//.test(k)), [], 'no key of its own for a money log (its length and open chunk are in the account) or a purchase counter');
   t.match(w.money('dave'), { balance: 1_000_000_00 - 1_200_00, moves: 2, purchases: { year: 2024, spent: 1_200_00 } }, 'the deposit and the trade logged; the purchase counted');
+  t.match(w.money('dave').recent, [{ seq: 0, cause: 'deposit' }, { seq: 1, entry: 'debit', cause: 'trade', amount: 1_200_00, counterparty: 'alice' }]);
   t.same(w.owners('BOND1'), { alice: 490, bob: 300, carol: 200, dave: 10 }, 'the merged registry (each account checked to be in its own bucket)');
   for (const account of ['alice', 'bob', 'carol', 'dave']) t.match(w.json<Record<string, number>>(cfaKeys.ownersOf('BOND1', account)), { [account]: w.owners('BOND1')[account] });
   t.ok(OWNER_BUCKETS >= 2 && cfaKeys.ownerBucket('BOND1', 0) === 'cfa/owners/BOND1/0');
@@ -262,6 +263,12 @@ t.test('movement logs in chunks: records cross chunk boundaries in order, severa
   t.match(w.move('BOND1', count - 1), { entry: 'credit', account: 'carol', cause: 'gift' });
   t.equal(w.json<unknown[]>(cfaKeys.moveChunk('BOND1', moveChunkOf(count - 1)))!.length, ((count - 1) % MOVE_CHUNK) + 1, 'the last chunk holds the rest');
   t.equal(w.json(cfaKeys.moveChunk('BOND1', moveChunkOf(count - 1) + 1)), undefined, 'nothing after it');
-  const fees = w.money('alice').moves;
-  for (let seq = 0; seq < fees; seq++) t.equal(w.moneyMove('alice', seq)?.seq, seq);
+  // alice's money log: a deposit and a fee per gift she gave (10 + 10 in one block), more than one chunk.
+  const alice = w.money('alice');
+  t.ok(alice.moves > MOVE_CHUNK, `alice's money log spans chunks (${alice.moves} records)`);
+  for (let seq = 0; seq < alice.moves; seq++) t.equal(w.moneyMove('alice', seq)?.seq, seq);
+  const keyed = alice.moves - (alice.moves % MOVE_CHUNK);
+  t.equal(alice.recent.length, alice.moves % MOVE_CHUNK, 'the open chunk is in the money account');
+  for (let c = 0; c * MOVE_CHUNK < keyed; c++) t.equal(w.json<unknown[]>(cfaKeys.moneyMoveChunk('alice', c))?.length, MOVE_CHUNK, `full chunk ${c} has its own key`);
+  t.equal(w.json(cfaKeys.moneyMoveChunk('alice', keyed / MOVE_CHUNK)), undefined, 'the open one has none');
 });

@@ -38,13 +38,13 @@ const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b
 export function checkInvariants(s: State, m: Model): void {
   const get = <T>(k: string): T | undefined => s.get(k) as T | undefined;
   const ownersOf = (code: string): Record<string, number> => ownersFrom((k) => s.get(k), code);
-  /** A log of `count` records: full chunks, then the rest, nothing after. */
-  const checkChunks = (chunk: (c: number) => string, count: number): void => {
-    for (let c = 0; c * MOVE_CHUNK < count; c++) {
-      const want = Math.min(MOVE_CHUNK, count - c * MOVE_CHUNK);
+  /** A log of `count` records: full chunks, then the rest (`keyed`: only the full chunks have keys), nothing after. */
+  const checkChunks = (chunk: (c: number) => string, count: number, keyed = count): void => {
+    for (let c = 0; c * MOVE_CHUNK < keyed; c++) {
+      const want = Math.min(MOVE_CHUNK, keyed - c * MOVE_CHUNK);
       if (get<unknown[]>(chunk(c))?.length !== want) fail(`${chunk(c)} holds ${get<unknown[]>(chunk(c))?.length} records, not ${want}`);
     }
-    if (get(chunk(Math.ceil(count / MOVE_CHUNK))) !== undefined) fail(`${chunk(Math.ceil(count / MOVE_CHUNK))} is past the end of the log`);
+    if (get(chunk(Math.ceil(keyed / MOVE_CHUNK))) !== undefined) fail(`${chunk(Math.ceil(keyed / MOVE_CHUNK))} is past the keyed part of the log`);
   };
   const fail = (msg: string): never => {
     throw new Error(msg);
@@ -73,19 +73,21 @@ export function checkInvariants(s: State, m: Model): void {
     if (mm) accounts.add(mm[2]!);
   }
   for (const acc of accounts) {
-    const money = get<{ balance: number; locked: number; moves: number }>(`cfa/money/${acc}`) ?? { balance: 0, locked: 0, moves: 0 };
+    const money = get<{ balance: number; locked: number; moves: number; recent: { entry: string; amount: number; seq: number }[] }>(`cfa/money/${acc}`) ?? { balance: 0, locked: 0, moves: 0, recent: [] };
     balances += money.balance;
     if (money.locked > money.balance) fail(`${acc}: locked money ${money.locked} > balance ${money.balance}`);
     if (money.locked !== (expectLockedMoney[acc] ?? 0)) fail(`${acc}: locked money ${money.locked}, open applications and buy offers ${expectLockedMoney[acc] ?? 0}`);
     let replay = 0;
     const count = money.moves;
+    const keyed = count - (count % MOVE_CHUNK);
+    if (money.recent.length !== count - keyed) fail(`${acc}: the money log's open chunk holds ${money.recent.length} records, not ${count - keyed}`);
     for (let i = 0; i < count; i++) {
-      const mv = get<{ entry: string; amount: number; seq: number }[]>(cfaKeys.moneyMoveChunk(acc, moveChunkOf(i)))![i % MOVE_CHUNK]!;
+      const mv = i >= keyed ? money.recent[i - keyed]! : get<{ entry: string; amount: number; seq: number }[]>(cfaKeys.moneyMoveChunk(acc, moveChunkOf(i)))![i % MOVE_CHUNK]!;
       if (mv.seq !== i) fail(`money move ${acc}/${i} has seq ${mv.seq}`);
       replay += mv.entry === 'credit' ? mv.amount : -mv.amount;
     }
     if (replay !== money.balance) fail(`${acc}: money log replays to ${replay}, balance ${money.balance}`);
-    checkChunks((c) => cfaKeys.moneyMoveChunk(acc, c), count);
+    checkChunks((c) => cfaKeys.moneyMoveChunk(acc, c), count, keyed);
     const locked = get<Record<string, number>>(`cfa/locked/${acc}`) ?? {};
     const holdings = get<Record<string, number>>(`cfa/holdings/${acc}`) ?? {};
     if (JSON.stringify(locked) !== JSON.stringify(Object.fromEntries(Object.entries(expectLockedUnits[acc] ?? {}).filter(([, n]) => n > 0).sort()))) {

@@ -90,7 +90,7 @@ export class CfaWorld extends ChannelWorld {
   }
 
   money(account: string): MoneyAccount {
-    return this.json<MoneyAccount>(cfaKeys.money(account)) ?? { balance: 0, locked: 0, moves: 0, purchases: null };
+    return this.json<MoneyAccount>(cfaKeys.money(account)) ?? { balance: 0, locked: 0, moves: 0, purchases: null, recent: [] };
   }
 
   units(account: string, code: string): number {
@@ -102,8 +102,11 @@ export class CfaWorld extends ChannelWorld {
     return this.json<AssetMove[]>(cfaKeys.moveChunk(code, moveChunkOf(seq)))?.[seq % MOVE_CHUNK];
   }
 
-  /** Record `seq` of the account's money log (from its chunk). */
+  /** Record `seq` of the account's money log (from its chunk, or the open chunk in the account). */
   moneyMove(account: string, seq: number): MoneyMove | undefined {
+    const m = this.money(account);
+    const keyed = m.moves - (m.moves % MOVE_CHUNK);
+    if (seq >= keyed) return m.recent[seq - keyed];
     return this.json<MoneyMove[]>(cfaKeys.moneyMoveChunk(account, moveChunkOf(seq)))?.[seq % MOVE_CHUNK];
   }
 

@@ -13,9 +13,10 @@
  *   cfa/locked/<account>            LockedUnits     { code: units in open sell offers }
  *   cfa/moves/<code>                MoveLog         { count } of the asset's movement log
  *   cfa/moves/<code>/<chunk>        AssetMove[]     records chunk·MOVE_CHUNK … (chunk+1)·MOVE_CHUNK−1 of the log
- *   cfa/money/<account>             MoneyAccount    { balance, locked, moves: length of its money log, purchases: this year's }
+ *   cfa/money/<account>             MoneyAccount    { balance, locked, moves: length of its money log, purchases: this year's,
+ *                                                     recent: the money log's open chunk }
  *   cfa/money-supply                MoneySupply     { minted, burned }
- *   cfa/money-moves/<account>/<chunk> MoneyMove[]   records of the account's money log, MOVE_CHUNK per key
+ *   cfa/money-moves/<account>/<chunk> MoneyMove[]   a full chunk of the account's money log (MOVE_CHUNK records)
  *   cfa/application/<code>/<n>      Application     placement application `<code>/<n>`
  *   cfa/offers/<code>               OfferBook       { count, open ids }
  *   cfa/offer/<code>/<n>            Offer           offer `<code>/<n>`
@@ -55,7 +56,7 @@ export const cfaKeys = {
   moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,
   money: (account: string) => `cfa/money/${account}`,
   moneySupply: 'cfa/money-supply',
-  /** Chunk `chunk` of the account's money log. */
+  /** Chunk `chunk` of the account's money log, once full (the open one is the money account's `recent`). */
   moneyMoveChunk: (account: string, chunk: number) => `cfa/money-moves/${account}/${chunk}`,
   /** id is `<code>/<n>` */
   application: (id: string) => `cfa/application/${id}`,

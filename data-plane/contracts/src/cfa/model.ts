@@ -104,17 +104,22 @@ export type Holdings = Record<string, number>;
 export type LockedUnits = Record<string, number>;
 
 /**
- * cfa/money/<account>. A trade touches each party's account once: the money log's length and the
- * purchase counter live here rather than under keys of their own (each key a trade writes is a
- * state-tree path re-hashed and stored).
+ * cfa/money/<account>. A trade touches each party's account once: the money log's length, its
+ * open chunk and the purchase counter live here rather than under keys of their own (each key a
+ * trade writes is a state-tree path re-hashed and stored).
  */
 export interface MoneyAccount {
   /** Money owned (minor units), locked part included. */
   readonly balance: number;
   /** Part of the balance reserved for placement applications and buy offers (≤ balance). */
   readonly locked: number;
-  /** Records in the account's money log (seq 0..moves−1, in chunks cfa/money-moves/<account>/<chunk>). */
+  /**
+   * Records in the account's money log (seq 0..moves−1): the full chunks are
+   * cfa/money-moves/<account>/<chunk> (chunk < moves div MOVE_CHUNK), the rest is `recent`.
+   */
   readonly moves: number;
+  /** The log's open chunk: records moves − (moves mod MOVE_CHUNK) … moves − 1; written to its own key when it fills. */
+  readonly recent: readonly MoneyMove[];
   /** Money spent on CFA purchases in the latest UTC year the account bought in; null before its first purchase. */
   readonly purchases: Purchases | null;
 }

@@ -6,7 +6,7 @@
  */
 import type { ContractContext, StateReader } from '@konsortium/ledger';
 import type { FeeOperation } from '../governance/model.js';
-import { cfaKeys as K } from './keys.js';
+import { cfaKeys as K, MOVE_CHUNK } from './keys.js';
 import type { MoneyAccount, MoneyCause, MoneySupply } from './model.js';
 import { logMoneyMove } from './movements.js';
 import { requireAccount, requireNotFrozen } from './state.js';
@@ -20,7 +20,7 @@ export interface MoneyLeg {
   readonly fee?: FeeOperation;
 }
 
-const EMPTY: MoneyAccount = { balance: 0, locked: 0, moves: 0, purchases: null };
+const EMPTY: MoneyAccount = { balance: 0, locked: 0, moves: 0, purchases: null, recent: [] };
 
 export function moneyOf(state: StateReader, account: string): MoneyAccount {
   return state.getJson<MoneyAccount>(K.money(account)) ?? EMPTY;
@@ -35,15 +35,15 @@ export function availableMoney(state: StateReader, account: string): number {
 /** Writes the account (absent only while it never moved money nor bought anything). */
 export function saveMoney(ctx: ContractContext, account: string, m: MoneyAccount): void {
   invariant(m.balance >= 0 && m.locked >= 0 && m.locked <= m.balance, `money of ${account} stays consistent`);
-  invariant(Number.isSafeInteger(m.moves) && m.moves >= 0, `money log of ${account} has a length`);
+  invariant(Number.isSafeInteger(m.moves) && m.moves >= 0 && m.recent.length === m.moves % MOVE_CHUNK, `money log of ${account} has a length and its open chunk`);
   if (m.balance === 0 && m.moves === 0 && m.purchases === null) ctx.delete(K.money(account));
-  else ctx.putJson(K.money(account), { balance: m.balance, locked: m.locked, moves: m.moves, purchases: m.purchases } satisfies MoneyAccount);
+  else ctx.putJson(K.money(account), { balance: m.balance, locked: m.locked, moves: m.moves, purchases: m.purchases, recent: m.recent } satisfies MoneyAccount);
 }
 
 /** Sets the new balance and logs the move as the account's next record. */
 function move(ctx: ContractContext, account: string, m: MoneyAccount, balance: number, amount: number, entry: 'credit' | 'debit', leg: MoneyLeg): void {
-  saveMoney(ctx, account, { ...m, balance, moves: m.moves + 1 });
-  logMoneyMove(ctx, m.moves, { account, entry, amount, cause: leg.cause, asset: leg.asset, fee: leg.fee ?? null, counterparty: leg.counterparty, ref: leg.ref });
+  const record = { account, entry, amount, cause: leg.cause, asset: leg.asset, fee: leg.fee ?? null, counterparty: leg.counterparty, ref: leg.ref };
+  saveMoney(ctx, account, { ...m, balance, moves: m.moves + 1, recent: logMoneyMove(ctx, m.moves, m.recent, record) });
 }
 
 export function creditMoney(ctx: ContractContext, account: string, amount: number, leg: MoneyLeg): void {

@@ -1,8 +1,9 @@
 /**
- * The movement logs: every credit and debit of units (per asset) and of money (per account),
- * appended in chunks of MOVE_CHUNK records (see keys.ts): record `seq` is element
- * seq mod MOVE_CHUNK of chunk moveChunkOf(seq). How many there are: the asset log's counter
- * key, and the money account's `moves` for a money log (written by the caller with the balance).
+ * The movement logs: every credit and debit of units (per asset) and of money (per account), in
+ * chunks of MOVE_CHUNK records (see keys.ts): record `seq` is element seq mod MOVE_CHUNK of chunk
+ * moveChunkOf(seq). An asset log keeps every chunk under its own key and its length in a counter
+ * key. A money log keeps its length and its open (last, not full) chunk in the money account,
+ * which a money move writes anyway: only a chunk that fills gets a key of its own.
  */
 import type { ContractContext } from '@konsortium/ledger';
 import { cfaKeys as K, MOVE_CHUNK, moveChunkOf } from './keys.js';
@@ -25,7 +26,15 @@ export function logAssetMove(ctx: ContractContext, m: Omit<AssetMove, Recorded>)
   ctx.putJson(K.moves(m.asset), { count: seq + 1 } satisfies MoveLog);
 }
 
-/** Appends record `seq` to the account's money log; the caller counts it in the account's `moves`. */
-export function logMoneyMove(ctx: ContractContext, seq: number, m: Omit<MoneyMove, Recorded>): void {
-  append<MoneyMove>(ctx, K.moneyMoveChunk(m.account, moveChunkOf(seq)), { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp });
+/**
+ * Appends record `seq` to an account's money log whose open chunk is `open`; gives the new open
+ * chunk, which the caller stores in the account with moves = seq + 1 (a chunk that fills is
+ * written to its key and the open chunk starts empty).
+ */
+export function logMoneyMove(ctx: ContractContext, seq: number, open: readonly MoneyMove[], m: Omit<MoneyMove, Recorded>): readonly MoneyMove[] {
+  invariant(open.length === seq % MOVE_CHUNK, `the open chunk of ${m.account}'s money log holds the records before ${seq}`);
+  const chunk = [...open, { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp }];
+  if (chunk.length < MOVE_CHUNK) return chunk;
+  ctx.putJson(K.moneyMoveChunk(m.account, moveChunkOf(seq)), chunk);
+  return [];
 }

@@ -4,12 +4,12 @@
  * the fee schedule; an asset's owners as every bucket of its registry (OWNER_BUCKETS proofs at
  * one height: a reader checks them all, so no holder can be left out); and the movement logs
  * (credits and debits with their causes) as pages: the proven record that counts the log (an
- * asset log's counter key, an account's money record) and the proven chunks (MOVE_CHUNK records
- * each) that hold records from..from+limit−1.
+ * asset log's counter key; an account's money record, which also holds the log's open chunk) and
+ * the proven chunks (MOVE_CHUNK records each) that hold records from..from+limit−1.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { cfaKeys, moveChunkOf, OWNER_BUCKETS } from '@konsortium/contracts';
+import { cfaKeys, MOVE_CHUNK, moveChunkOf, OWNER_BUCKETS } from '@konsortium/contracts';
 import type { ChannelHost } from '../../../ledger/channel-host.js';
 import { ChannelParams, StateProofReply, StateQuery } from '../../ledger-schemas.js';
 import { ERRORS } from '../../schemas.js';
@@ -36,10 +36,11 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
     return stateProofReply(s, key, heightOf(s, height));
   };
   /**
-   * A page of a movement log: the record that counts it (proven; `field` holds the count) and the
-   * chunks holding records from..from+limit−1 (each proven).
+   * A page of a movement log: the record that counts it (proven; `field` holds the count; with
+   * `open`, it also holds the last chunk unless that one is full) and the chunks holding records
+   * from..from+limit−1 that have keys of their own (each proven).
    */
-  const page = (channel: string, log: { key: string; field: 'count' | 'moves' }, chunkKey: (chunk: number) => string, q: { height?: string; from?: string; limit?: string }) => {
+  const page = (channel: string, log: { key: string; field: 'count' | 'moves'; open: boolean }, chunkKey: (chunk: number) => string, q: { height?: string; from?: string; limit?: string }) => {
     const s = store(channel);
     const height = heightOf(s, q.height);
     const counted = stateProofReply(s, log.key, height);
@@ -48,7 +49,8 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
     const from = Number(q.from ?? 0);
     const to = Math.min(count, from + Number(q.limit ?? 20));
     const chunks = [];
-    for (let c = moveChunkOf(from); from < to && c <= moveChunkOf(to - 1); c++) chunks.push(stateProofReply(s, chunkKey(c), height));
+    const keyed = log.open ? Math.floor(count / MOVE_CHUNK) : Infinity;
+    for (let c = moveChunkOf(from); from < to && c <= moveChunkOf(to - 1) && c < keyed; c++) chunks.push(stateProofReply(s, chunkKey(c), height));
     return { count, log: counted, chunks };
   };
 
@@ -62,7 +64,7 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
     return { buckets: Array.from({ length: OWNER_BUCKETS }, (_, b) => stateProofReply(s, cfaKeys.ownerBucket(req.params.code, b), height)) };
   });
   app.get('/v1/channels/:channel/cfa/assets/:code/moves', { schema: { params: AssetParams, querystring: PageQuery, response: { 200: PageReply, ...ERRORS } } }, async (req) =>
-    page(req.params.channel, { key: cfaKeys.moves(req.params.code), field: 'count' }, (c) => cfaKeys.moveChunk(req.params.code, c), req.query),
+    page(req.params.channel, { key: cfaKeys.moves(req.params.code), field: 'count', open: false }, (c) => cfaKeys.moveChunk(req.params.code, c), req.query),
   );
   app.get('/v1/channels/:channel/cfa/accounts/:account/holdings', { schema: { params: AccountParams, ...one } }, async (req) =>
     at(req.params.channel, cfaKeys.holdings(req.params.account), req.query.height),
@@ -71,6 +73,6 @@ export const cfaRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelHost }> = a
     at(req.params.channel, cfaKeys.money(req.params.account), req.query.height),
   );
   app.get('/v1/channels/:channel/cfa/accounts/:account/money-moves', { schema: { params: AccountParams, querystring: PageQuery, response: { 200: PageReply, ...ERRORS } } }, async (req) =>
-    page(req.params.channel, { key: cfaKeys.money(req.params.account), field: 'moves' }, (c) => cfaKeys.moneyMoveChunk(req.params.account, c), req.query),
+    page(req.params.channel, { key: cfaKeys.money(req.params.account), field: 'moves', open: true }, (c) => cfaKeys.moneyMoveChunk(req.params.account, c), req.query),
   );
 };
