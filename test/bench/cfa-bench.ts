@@ -8,9 +8,10 @@
  * Set-up (not measured): half the traders are sellers, half buyers; the operator deposits
  * money, an issuer files an asset that the sellers buy out in its placement, and every seller
  * posts one sell offer of all its units. Measured: buyers accept 1 unit of a seller's offer per
- * transaction (acceptOffer: the units and the money, minus the operator's trade fee, move in
- * that one transaction), pre-signed, submitted one per request to the three nodes in turn,
- * each client waiting for its trade to commit. Then the same driver runs governance
+ * transaction (acceptOffer: the unit and its price of 100.00 move, the seller pays the operator's
+ * 0.1 % trade fee, all in that one transaction; the run fails if no fee was collected),
+ * pre-signed, submitted one per request to the three nodes in turn, each client waiting for its
+ * trade to commit. Then the same driver runs governance
  * transactions (as bench:ledger) for the same time.
  *
  * With --json the last line of stdout is {"tps","p50_ms","p99_ms","ledger_tps","ratio"}: rates are
@@ -26,7 +27,9 @@ import { benchLog, drive, type DriveResult, fastIntlSigner, type Signed, toSigne
 const CH = 'consortium';
 const ASSET = 'BENCH';
 const UNITS_PER_SELLER = 1000;
-const PRICE = 100;
+/** Minor units per unit (100.00 roubles): the 0.1 % trade fee is 10 per trade, not rounded away. */
+const PRICE = 10_000;
+const DEPOSIT = 100_000_000;
 /** Trades pre-signed per second of run (an upper bound on the rate). */
 const SUPPLY_RATE = 4000;
 const log = benchLog('bench:cfa');
@@ -91,7 +94,7 @@ async function run(s: Settings): Promise<{ cfa: ReturnType<typeof combine>; ledg
     await must('fees', operator, [{ contract: 'governance', method: 'setFees', args: { collector: 'operator', rules: { trade: { fixed: 0, bps: 10 } } } }]);
     const accounts = [...sellers.map((x) => x.id), ...buyers.map((x) => x.id)];
     for (let i = 0; i < accounts.length; i += 50) {
-      await must('deposits', operator, accounts.slice(i, i + 50).map((a) => cfa('mint', { account: a, amount: 10_000_000, ref: `deposit-${a}` })));
+      await must('deposits', operator, accounts.slice(i, i + 50).map((a) => cfa('mint', { account: a, amount: DEPOSIT, ref: `deposit-${a}` })));
     }
     const start = Date.now() + 1500;
     await must('issue', issuer, [
@@ -146,6 +149,11 @@ async function run(s: Settings): Promise<{ cfa: ReturnType<typeof combine>; ledg
       log(`ledger: ${Math.round(l.tps)} tx/s, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, cluster CPU ${l.clusterCores.toFixed(2)} cores`);
       ledgerRounds.push(l);
     }
+    // The trades must have paid the fee (a leg of every trade): the fee totals say how much.
+    const totals = (await client.state(CH, 'cfa/fee-totals')) as { value: string | null };
+    const collected = totals.value === null ? 0 : (JSON.parse(Buffer.from(totals.value, 'hex').toString('utf8')) as { total: number }).total;
+    log(`trade fees collected: ${collected} (${PRICE / 1000} per trade)`);
+    if (collected === 0) throw new Error('the trades charged no fee');
     const cfaResult = combine(cfaRounds);
     const ledgerResult = combine(ledgerRounds);
     return { cfa: cfaResult, ledger: ledgerResult };
