@@ -113,7 +113,7 @@ t.test('a CFA from issue to redemption, with DvP, gift, early redemption and fee
   const broke = await run(carol, cfa('acceptOffer', { offer: 'BOND1/0', quantity: 100 }), cfa('burn', { account: 'carol', amount: 1, ref: 'x' }));
   t.equal(broke.code, 'FORBIDDEN', 'a transaction with a failing operation changes nothing');
   const traded = await ok('carol buys (DvP)', carol, cfa('acceptOffer', { offer: 'BOND1/0' }));
-  t.same((await registry<Record<string, number>>('accounts/carol/holdings', traded)).json, { BOND1: 100 });
+  t.same((await registry<{ units: Record<string, number> }>('accounts/carol/holdings', traded)).json, { units: { BOND1: 100 }, locked: {} });
   t.same((await registry<{ balance: number }>('accounts/carol/money', traded)).json?.balance, 1_000_000 - 120_000);
   t.same((await registry<{ balance: number }>('accounts/alice/money', traded)).json?.balance, 1_000_000 - 539_000 + 120_000 - 1200, 'seller got the price minus the 1% trade fee');
   await ok('bob gives 50 to carol', bob, cfa('gift', { asset: 'BOND1', to: 'carol', quantity: 50, note: 'birthday' }));

@@ -31,6 +31,7 @@ import {
   checkCfaAssetMove,
   checkCfaFeeSchedule,
   checkCfaFeeTotals,
+  checkCfaHoldings,
   checkCfaMoneyAccount,
   checkCfaMoneyMove,
   checkCfaMoneySupply,
@@ -196,7 +197,7 @@ export function readCfaMoves(client: KonsortiumClient, channel: string, code: st
 
 /** GET cfa/accounts/:account/holdings: asset code → units owned (locked ones included). */
 export function readCfaHoldings(client: KonsortiumClient, channel: string, account: string, o: CfaReadOptions = {}): Promise<CfaEntry<CfaUnits>> {
-  return entry(client, channel, `cfa/accounts/${seg(account)}/holdings`, cfaStateKeys.holdings(account), checkCfaUnits, {}, o);
+  return entry(client, channel, `cfa/accounts/${seg(account)}/holdings`, cfaStateKeys.holdings(account), (v, what) => checkCfaHoldings(v, what).units, {}, o);
 }
 
 /** GET cfa/accounts/:account/money: the settlement-money balance and the part reserved. */
@@ -239,9 +240,9 @@ export function readCfaOffer(client: KonsortiumClient, channel: string, id: stri
   return stateEntry<CfaOffer | null>(client, channel, cfaStateKeys.offer(id), checkCfaOffer, null, o);
 }
 
-/** Units of an account locked in open sell offers, per asset code. */
+/** Units of an account locked in open sell offers, per asset code (the `locked` part of its holdings). */
 export function readCfaLocked(client: KonsortiumClient, channel: string, account: string, o: CfaReadOptions = {}): Promise<CfaEntry<CfaUnits>> {
-  return stateEntry(client, channel, cfaStateKeys.locked(account), checkCfaUnits, {}, o);
+  return entry(client, channel, `cfa/accounts/${seg(account)}/holdings`, cfaStateKeys.holdings(account), (v, what) => checkCfaHoldings(v, what).locked, {}, o);
 }
 
 /** Commission collected so far, in total and per operation type. */

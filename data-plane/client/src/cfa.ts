@@ -32,8 +32,8 @@ export const cfaStateKeys = {
   ownerBucket: (code: string, bucket: number) => `cfa/owners/${code}/${bucket}`,
   /** The owners bucket that holds `account`'s units of the asset. */
   ownersOf: (code: string, account: string) => `cfa/owners/${code}/${registryBucket(account, CFA_OWNER_BUCKETS)}`,
+  /** An account's units per asset and the part locked in its open sell offers (CfaHoldings). */
   holdings: (account: string) => `cfa/holdings/${account}`,
-  locked: (account: string) => `cfa/locked/${account}`,
   moves: (code: string) => `cfa/moves/${code}`,
   /** Chunk `chunk` of the asset's movement log: records chunk·CFA_MOVE_CHUNK … */
   moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,
@@ -112,6 +112,12 @@ export interface CfaAsset {
   readonly issued: number;
   readonly redeemed: number;
   readonly proceeds: number;
+}
+
+/** An account's holdings (cfa/holdings/<account>): units per asset code, and the part locked in its open sell offers. */
+export interface CfaHoldings {
+  readonly units: CfaUnits;
+  readonly locked: CfaUnits;
 }
 
 /** account → units (owners of an asset), or code → units (holdings of an account). */
@@ -291,6 +297,13 @@ export function checkCfaUnits(v: unknown, what = 'units'): CfaUnits {
   const out: Record<string, number> = {};
   for (const k of Object.keys(o)) out[k] = uint(o, k, what);
   return out;
+}
+
+export function checkCfaHoldings(v: unknown, what = 'holdings'): CfaHoldings {
+  const o = obj(v, what);
+  const h = { units: checkCfaUnits(o['units'], `${what}.units`), locked: checkCfaUnits(o['locked'], `${what}.locked`) };
+  for (const [code, n] of Object.entries(h.locked)) if (n > (h.units[code] ?? 0)) bad(what, `${n} units of ${code} locked, ${h.units[code] ?? 0} owned`);
+  return h;
 }
 
 export function checkCfaAssetCodes(v: unknown, what = 'cfa/assets'): string[] {

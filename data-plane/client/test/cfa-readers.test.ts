@@ -12,6 +12,7 @@ import {
   readCfaAssets,
   readCfaFees,
   readCfaHoldings,
+  readCfaLocked,
   readCfaMoney,
   readCfaMoneyMoves,
   readCfaMoves,
@@ -94,7 +95,7 @@ const values: Record<string, unknown> = {
   ...ownerBuckets('BOND1', { alice: 539, bob: 461 }),
   // MIS: alice's units filed in a bucket that is not hers.
   [cfaStateKeys.ownerBucket('MIS', (ownBucket('alice') + 1) % CFA_OWNER_BUCKETS)]: { alice: 5 },
-  [cfaStateKeys.holdings('alice')]: { BOND1: 539 },
+  [cfaStateKeys.holdings('alice')]: { units: { BOND1: 539 }, locked: { BOND1: 39 } },
   // alice's money log: 18 records, a full chunk under its own key and the open chunk (2) in the account.
   [cfaStateKeys.money('alice')]: { balance: 461_000, locked: 1000, moves: 18, purchases: { year: 2023, spent: 700_000 }, recent: [moneyMove(16, 'credit', 'deposit', 1_161_000), moneyMove(17, 'debit', 'placement', 700_000)] },
   [cfaStateKeys.moneyMoveChunk('alice', 0)]: Array.from({ length: 16 }, (_, i) => moneyMove(i, 'credit', 'deposit', 0)),
@@ -123,7 +124,8 @@ const values: Record<string, unknown> = {
     settled: stamp,
   },
   [cfaStateKeys.fees]: { collector: 'operator', rules: { trade: { fixed: 0, bps: 100 } } },
-  'cfa/holdings/mallory': { BOND1: -5 },
+  'cfa/holdings/mallory': { units: { BOND1: -5 }, locked: {} },
+  'cfa/holdings/trudy': { units: { BOND1: 5 }, locked: { BOND1: 6 } },
   'cfa/asset/BAD': { ...asset, code: 'BAD', status: 'lost' },
 };
 const chain = buildChain(3, new Map(Object.entries(values).map(([k, v]) => [k, utf8(JSON.stringify(v))])));
@@ -198,6 +200,9 @@ t.test('registry reads: routes, checked values, proofs', async (t) => {
   t.match(money.value, { balance: 461_000, locked: 1000, moves: 18, purchases: { year: 2023, spent: 700_000 } });
   t.same(money.value.recent.map((r) => r.seq), [16, 17], 'with the open chunk of its money log');
   t.same((await readCfaHoldings(client, CHANNEL, 'alice')).value, { BOND1: 539 });
+  const locked = await readCfaLocked(client, CHANNEL, 'alice');
+  t.same(locked.value, { BOND1: 39 }, 'the locked part, from the same proven holdings');
+  t.equal(locked.key, cfaStateKeys.holdings('alice'));
   const fees = await readCfaFees(client, CHANNEL);
   t.same(fees.value, { collector: 'operator', rules: { trade: { fixed: 0, bps: 100 } } });
 
@@ -218,6 +223,7 @@ t.test('registry reads: routes, checked values, proofs', async (t) => {
 t.test('the value comes from the proven bytes and must have the contract shape', async (t) => {
   const { node, client } = await setup(t);
   await t.rejects(readCfaHoldings(client, CHANNEL, 'mallory'), KonsortiumResponseError, 'negative units are refused');
+  await t.rejects(readCfaLocked(client, CHANNEL, 'trudy'), { message: /6 units of BOND1 locked, 5 owned/ }, 'more locked than owned is refused');
   await t.rejects(readCfaAsset(client, CHANNEL, 'BAD'), KonsortiumResponseError, 'an unknown status is refused');
   await t.rejects(readCfaOwners(client, CHANNEL, 'MIS'), { message: /alice is listed in owners bucket \d+ of MIS, not in its own/ }, 'an account outside its own bucket is refused');
   const buckets = (code: string, h?: (b: number) => number) => ({ buckets: Array.from({ length: CFA_OWNER_BUCKETS }, (_, b) => stateProofOf(chain, cfaStateKeys.ownerBucket(code, b), h?.(b))) });

@@ -33,7 +33,7 @@ t.test('secondary market: offers, delivery versus payment, partial fills, fees',
   t.equal(w.run('alice', 'offerSell', { asset: 'BOND1', quantity: 100, price: 120_00 }), 'OK');
   t.same(w.json<OfferBook>(cfaKeys.offers('BOND1')), { count: 1, open: ['BOND1/0'] });
   t.equal(w.units('alice', 'BOND1'), 500, 'offered units stay owned...');
-  t.same(w.json(cfaKeys.locked('alice')), { BOND1: 100 }, '...and locked');
+  t.same(w.json(cfaKeys.holdings('alice')), { units: { BOND1: 500 }, locked: { BOND1: 100 } }, '...and locked in her holdings');
   t.equal(w.run('alice', 'gift', { asset: 'BOND1', to: 'dave', quantity: 401 }), 'INSUFFICIENT_HOLDINGS', 'locked units cannot be given away');
   t.equal(w.run('alice', 'acceptOffer', { offer: 'BOND1/0' }), 'SELF_DEAL');
   t.equal(w.run('dave', 'acceptOffer', { offer: 'BOND1/0', quantity: 1 }), 'INSUFFICIENT_FUNDS', 'dave has no money');
@@ -49,7 +49,7 @@ t.test('secondary market: offers, delivery versus payment, partial fills, fees',
   t.same(w.json<FeeTotals>(cfaKeys.feeTotals), { total: 1_034_00, byOperation: { placement: 1_000_00, trade: 34_00 } });
   const offer = w.json<Offer>(cfaKeys.offer('BOND1/0'))!;
   t.match(offer, { status: 'open', remaining: 60, quantity: 100, maker: 'alice', side: 'sell' });
-  t.same(w.json(cfaKeys.locked('alice')), { BOND1: 60 });
+  t.same(w.holdings('alice').locked, { BOND1: 60 });
   // the movement log of the deal
   const log = w.json<{ count: number }>(cfaKeys.moves('BOND1'))!.count;
   const deb = w.move('BOND1', log - 2)!;
@@ -88,7 +88,7 @@ t.test('secondary market: offers, delivery versus payment, partial fills, fees',
   t.equal(w.run('dave', 'cancelOffer', { offer: 'BOND1/0' }), 'WRONG_SIGNER');
   t.equal(w.run('alice', 'cancelOffer', { offer: 'BOND1/0' }), 'OK');
   t.equal(w.run('alice', 'cancelOffer', { offer: 'BOND1/0' }), 'INVALID_STATE');
-  t.equal(w.json(cfaKeys.locked('alice')), undefined, 'nothing locked any more');
+  t.same(w.holdings('alice').locked, {}, 'nothing locked any more');
   t.same(w.json<OfferBook>(cfaKeys.offers('BOND1')), { count: 2, open: [] });
 
   // a buy offer locks money; the seller accepts
@@ -238,6 +238,8 @@ t.test('what a trade writes: the two parties’ owners buckets, one money accoun
   t.equal(w.run('dave', 'acceptOffer', { offer: 'BOND1/0', quantity: 10 }), 'OK');
   const buckets = [...new Set([cfaKeys.ownersOf('BOND1', 'alice'), cfaKeys.ownersOf('BOND1', 'dave')])].sort();
   t.same(written.filter((k) => k.startsWith('cfa/owners/')).sort(), buckets, 'the seller’s and the buyer’s buckets only');
+  t.same(written.filter((k) => /^cfa\/(holdings|locked)\//.test(k)).sort(), ['cfa/holdings/alice', 'cfa/holdings/dave'], 'each party’s holdings once, the seller’s lock included');
+  t.same(w.holdings('alice'), { units: { BOND1: 490 }, locked: { BOND1: 90 } });
   t.same(written.filter((k) => k.startsWith('cfa/money/')).sort(), ['cfa/money/alice', 'cfa/money/dave', 'cfa/money/fees'], 'each party’s money account, written once per block');
   t.same(written.filter((k) => /^cfa\/(money-moves|purchases)\//.test(k)), [], 'no key of its own for a money log (its length and open chunk are in the account) or a purchase counter');
   t.match(w.money('dave'), { balance: 1_000_000_00 - 1_200_00, moves: 2, purchases: { year: 2024, spent: 1_200_00 } }, 'the deposit and the trade logged; the purchase counted');

@@ -69,7 +69,7 @@ export function checkInvariants(s: State, m: Model): void {
   }
   const accounts = new Set<string>();
   for (const k of s.keys()) {
-    const mm = /^cfa\/(money|holdings|locked)\/([^/]+)$/.exec(k);
+    const mm = /^cfa\/(money|holdings)\/([^/]+)$/.exec(k);
     if (mm) accounts.add(mm[2]!);
   }
   for (const acc of accounts) {
@@ -88,8 +88,7 @@ export function checkInvariants(s: State, m: Model): void {
     }
     if (replay !== money.balance) fail(`${acc}: money log replays to ${replay}, balance ${money.balance}`);
     checkChunks((c) => cfaKeys.moneyMoveChunk(acc, c), count, keyed);
-    const locked = get<Record<string, number>>(`cfa/locked/${acc}`) ?? {};
-    const holdings = get<Record<string, number>>(`cfa/holdings/${acc}`) ?? {};
+    const { units: holdings, locked } = get<{ units: Record<string, number>; locked: Record<string, number> }>(`cfa/holdings/${acc}`) ?? { units: {}, locked: {} };
     if (JSON.stringify(locked) !== JSON.stringify(Object.fromEntries(Object.entries(expectLockedUnits[acc] ?? {}).filter(([, n]) => n > 0).sort()))) {
       fail(`${acc}: locked units ${JSON.stringify(locked)} vs open sell offers ${JSON.stringify(expectLockedUnits[acc])}`);
     }
@@ -104,7 +103,7 @@ export function checkInvariants(s: State, m: Model): void {
     if (sum(owners) !== a.issued - a.redeemed) fail(`${code}: owners hold ${sum(owners)}, issued − redeemed = ${a.issued - a.redeemed}`);
     if (a.issued > a.decision.volume || a.redeemed > a.issued) fail(`${code}: issued ${a.issued}, redeemed ${a.redeemed}, volume ${a.decision.volume}`);
     if (a.status === 'closed' && sum(owners) !== 0) fail(`${code} closed with units outstanding`);
-    for (const [acc, n] of Object.entries(owners)) if ((get<Record<string, number>>(`cfa/holdings/${acc}`) ?? {})[code] !== n) fail(`${code}: owners and holdings of ${acc} differ`);
+    for (const [acc, n] of Object.entries(owners)) if (get<{ units: Record<string, number> }>(`cfa/holdings/${acc}`)?.units[code] !== n) fail(`${code}: owners and holdings of ${acc} differ`);
     const net: Record<string, number> = {};
     let placed = 0;
     let redeemed = 0;

@@ -91,7 +91,7 @@ t.test('placement: window, reservations, withdrawal, pro-rata allocation, refund
   t.equal(a.issued, 1000);
   t.equal(a.proceeds, 1000 * 100_00);
   t.equal(a.requested, 0);
-  t.same(w.json(cfaKeys.holdings('alice')), { BOND1: 467 });
+  t.same(w.json(cfaKeys.holdings('alice')), { units: { BOND1: 467 }, locked: {} });
   const app = w.json<Application>(cfaKeys.application('BOND1/0'))!;
   t.equal(app.status, 'allocated');
   t.equal(app.allocated, 467);

@@ -11,6 +11,7 @@ import {
   type FeeSchedule,
   type Genesis,
   type AssetMove,
+  type Holdings,
   type MoneyAccount,
   type MoneyMove,
   MOVE_CHUNK,
@@ -94,7 +95,12 @@ export class CfaWorld extends ChannelWorld {
   }
 
   units(account: string, code: string): number {
-    return this.json<Record<string, number>>(cfaKeys.holdings(account))?.[code] ?? 0;
+    return this.holdings(account).units[code] ?? 0;
+  }
+
+  /** The account's units per asset and the part locked in sell offers. */
+  holdings(account: string): Holdings {
+    return this.json<Holdings>(cfaKeys.holdings(account)) ?? { units: {}, locked: {} };
   }
 
   /** Record `seq` of the asset's movement log (from its chunk). */

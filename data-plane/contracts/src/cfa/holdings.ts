@@ -1,14 +1,14 @@
 /**
  * Units of the assets: the owners registry per asset and the holdings per account, kept in step
- * (both only list non-zero entries), locks for open sell offers, and the movement log. A frozen
- * account's or asset's units never move; nothing goes negative.
+ * (both only list non-zero entries), the units each holding has locked in open sell offers, and
+ * the movement log. A frozen account's or asset's units never move; nothing goes negative.
  */
 import type { ContractContext, StateReader } from '@konsortium/ledger';
 import { cfaKeys as K, OWNER_BUCKETS } from './keys.js';
-import { type AssetCause, CFA_LIMITS, type Holdings, type LockedUnits, type Owners } from './model.js';
+import { type AssetCause, CFA_LIMITS, type Holdings, type Owners } from './model.js';
 import { logAssetMove } from './movements.js';
 import { requireNotFrozen } from './state.js';
-import { add, fail, sub, withEntry } from './util.js';
+import { add, fail, invariant, sub, withEntry } from './util.js';
 
 export interface UnitLeg {
   readonly cause: AssetCause;
@@ -38,32 +38,35 @@ function ownedUnits(state: StateReader, code: string, account: string): number {
   return state.getJson<Owners>(K.ownersOf(code, account))?.[account] ?? 0;
 }
 
-export function holdingsOf(state: StateReader, account: string): Holdings {
-  return state.getJson<Holdings>(K.holdings(account)) ?? {};
-}
+const NO_HOLDINGS: Holdings = { units: {}, locked: {} };
 
-export function lockedOf(state: StateReader, account: string): LockedUnits {
-  return state.getJson<LockedUnits>(K.locked(account)) ?? {};
+export function holdingsOf(state: StateReader, account: string): Holdings {
+  return state.getJson<Holdings>(K.holdings(account)) ?? NO_HOLDINGS;
 }
 
 export function unitsOf(state: StateReader, account: string, code: string): number {
-  return holdingsOf(state, account)[code] ?? 0;
+  return holdingsOf(state, account).units[code] ?? 0;
 }
 
 /** Units owned and not locked in sell offers. */
 export function freeUnits(state: StateReader, account: string, code: string): number {
-  return unitsOf(state, account, code) - (lockedOf(state, account)[code] ?? 0);
+  const h = holdingsOf(state, account);
+  return (h.units[code] ?? 0) - (h.locked[code] ?? 0);
 }
 
-function putMap(ctx: ContractContext, key: string, map: Record<string, number>): void {
-  if (Object.keys(map).length === 0) ctx.delete(key);
-  else ctx.putJson(key, map);
+function saveHoldings(ctx: ContractContext, account: string, h: Holdings): void {
+  for (const [code, n] of Object.entries(h.locked)) invariant(n <= (h.units[code] ?? 0), `${account} locks no more units of ${code} than it owns`);
+  if (Object.keys(h.units).length === 0) ctx.delete(K.holdings(account));
+  else ctx.putJson(K.holdings(account), { units: h.units, locked: h.locked } satisfies Holdings);
 }
 
 function setUnits(ctx: ContractContext, code: string, account: string, units: number): void {
   const bucket = K.ownersOf(code, account);
-  putMap(ctx, bucket, withEntry(ctx.getJson<Owners>(bucket) ?? {}, account, units));
-  putMap(ctx, K.holdings(account), withEntry(holdingsOf(ctx, account), code, units));
+  const owners = withEntry(ctx.getJson<Owners>(bucket) ?? {}, account, units);
+  if (Object.keys(owners).length === 0) ctx.delete(bucket);
+  else ctx.putJson(bucket, owners);
+  const h = holdingsOf(ctx, account);
+  saveHoldings(ctx, account, { ...h, units: withEntry(h.units, code, units) });
 }
 
 export function creditUnits(ctx: ContractContext, code: string, account: string, quantity: number, leg: UnitLeg): void {
@@ -93,12 +96,12 @@ export function lockUnits(ctx: ContractContext, code: string, account: string, q
   requireNotFrozen(ctx, [account], code);
   const free = freeUnits(ctx, account, code);
   if (free < quantity) fail('INSUFFICIENT_HOLDINGS', `${account} has ${free} free units of ${code}, needs ${quantity}`);
-  const locked = lockedOf(ctx, account);
-  putMap(ctx, K.locked(account), withEntry(locked, code, add(locked[code] ?? 0, quantity)));
+  const h = holdingsOf(ctx, account);
+  saveHoldings(ctx, account, { ...h, locked: withEntry(h.locked, code, add(h.locked[code] ?? 0, quantity)) });
 }
 
 /** Releases locked units (allowed while frozen: nothing moves). */
 export function unlockUnits(ctx: ContractContext, code: string, account: string, quantity: number): void {
-  const locked = lockedOf(ctx, account);
-  putMap(ctx, K.locked(account), withEntry(locked, code, sub(locked[code] ?? 0, quantity, `locked units of ${code}`)));
+  const h = holdingsOf(ctx, account);
+  saveHoldings(ctx, account, { ...h, locked: withEntry(h.locked, code, sub(h.locked[code] ?? 0, quantity, `locked units of ${code}`)) });
 }

@@ -9,8 +9,7 @@
  *   cfa/assets                      string[]        codes of every filed asset, sorted
  *   cfa/asset/<code>                CfaAsset        decision, status, totals
  *   cfa/owners/<code>/<bucket>      Owners          { account: units } of the accounts in that bucket (non-zero, sorted)
- *   cfa/holdings/<account>          Holdings        { code: units } (non-zero, sorted)
- *   cfa/locked/<account>            LockedUnits     { code: units in open sell offers }
+ *   cfa/holdings/<account>          Holdings        { units: { code: units }, locked: { code: units in open sell offers } }
  *   cfa/moves/<code>                MoveLog         { count } of the asset's movement log
  *   cfa/moves/<code>/<chunk>        AssetMove[]     records chunk·MOVE_CHUNK … (chunk+1)·MOVE_CHUNK−1 of the log
  *   cfa/money/<account>             MoneyAccount    { balance, locked, moves: length of its money log, purchases: this year's,
@@ -50,7 +49,6 @@ export const cfaKeys = {
   /** The owners bucket that holds `account`'s units of the asset. */
   ownersOf: (code: string, account: string) => `cfa/owners/${code}/${registryBucket(account, OWNER_BUCKETS)}`,
   holdings: (account: string) => `cfa/holdings/${account}`,
-  locked: (account: string) => `cfa/locked/${account}`,
   moves: (code: string) => `cfa/moves/${code}`,
   /** Chunk `chunk` of the asset's movement log (records chunk·MOVE_CHUNK …). */
   moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,

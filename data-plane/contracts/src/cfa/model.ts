@@ -98,10 +98,15 @@ export interface CfaAsset {
 
 /** An asset's owners: account → units owned (only non-zero, keys sorted); stored in buckets, cfa/owners/<code>/<bucket>. */
 export type Owners = Record<string, number>;
-/** cfa/holdings/<account>: asset code → units owned (only non-zero, keys sorted). */
-export type Holdings = Record<string, number>;
-/** cfa/locked/<account>: asset code → units of the holding locked in sell offers. */
-export type LockedUnits = Record<string, number>;
+/**
+ * cfa/holdings/<account>: asset code → units owned, and the part of them locked in open sell
+ * offers (both only non-zero, keys sorted; locked ≤ owned). One key, so a trade writes each
+ * party's units once.
+ */
+export interface Holdings {
+  readonly units: Readonly<Record<string, number>>;
+  readonly locked: Readonly<Record<string, number>>;
+}
 
 /**
  * cfa/money/<account>. A trade touches each party's account once: the money log's length, its
