@@ -18,7 +18,7 @@
  * the mean over the rounds, p50 the mean of the rounds' medians, p99 the worst round's.
  */
 import { parseArgs } from 'node:util';
-import { KonsortiumClient, Signer } from '@konsortium/client';
+import { KonsortiumClient, readCfaFeeTotals, readCfaOfferBook, Signer } from '@konsortium/client';
 import { encodeOperation, intlSuite, type KeyPair, type Operation, signTx } from '@konsortium/protocol';
 import { installSignalCleanup, killAllSync } from '../lib/process.js';
 import { startLedgerCluster } from '../lib/ledger-cluster.js';
@@ -27,8 +27,9 @@ import { benchLog, drive, type DriveResult, fastIntlSigner, type Signed, toSigne
 const CH = 'consortium';
 const ASSET = 'BENCH';
 const UNITS_PER_SELLER = 1000;
-/** Minor units per unit (100.00 roubles): the 0.1 % trade fee is 10 per trade, not rounded away. */
+/** Minor units per unit (100.00 roubles): the trade fee (TRADE_FEE_BPS of it) is not rounded away. */
 const PRICE = 10_000;
+const TRADE_FEE_BPS = 10;
 const DEPOSIT = 100_000_000;
 /** Trades pre-signed per second of run (an upper bound on the rate). */
 const SUPPLY_RATE = 4000;
@@ -91,7 +92,7 @@ async function run(s: Settings): Promise<{ cfa: ReturnType<typeof combine>; ledg
       if (r.status !== 'committed') throw new Error(`set-up step "${what}" failed: ${r.code} ${r.message ?? ''}`);
     };
     log('set-up: fees, deposits, issue, placement, offers...');
-    await must('fees', operator, [{ contract: 'governance', method: 'setFees', args: { collector: 'operator', rules: { trade: { fixed: 0, bps: 10 } } } }]);
+    await must('fees', operator, [{ contract: 'governance', method: 'setFees', args: { collector: 'operator', rules: { trade: { fixed: 0, bps: TRADE_FEE_BPS } } } }]);
     const accounts = [...sellers.map((x) => x.id), ...buyers.map((x) => x.id)];
     for (let i = 0; i < accounts.length; i += 50) {
       await must('deposits', operator, accounts.slice(i, i + 50).map((a) => cfa('mint', { account: a, amount: DEPOSIT, ref: `deposit-${a}` })));
@@ -116,8 +117,7 @@ async function run(s: Settings): Promise<{ cfa: ReturnType<typeof combine>; ledg
     await Promise.all(sellers.map((x) => must('application', new Signer('intl', x.key.privateKey), [cfa('apply', { asset: ASSET, quantity: UNITS_PER_SELLER })])));
     await must('placement close', issuer, [cfa('closePlacement', { asset: ASSET })]);
     await Promise.all(sellers.map((x) => must('sell offer', new Signer('intl', x.key.privateKey), [cfa('offerSell', { asset: ASSET, quantity: UNITS_PER_SELLER, price: PRICE })])));
-    const book = (await client.state(CH, `cfa/offers/${ASSET}`)) as { value: string | null };
-    const open = (JSON.parse(Buffer.from(book.value ?? '', 'hex').toString('utf8')) as { open: string[] }).open;
+    const { open } = (await readCfaOfferBook(client, CH, ASSET)).value;
     if (open.length !== sellers.length) throw new Error(`expected ${sellers.length} open offers, found ${open.length}`);
     const perRound = s.seconds / s.rounds;
     const supply = Math.min(Math.ceil((perRound + s.warmup + 2) * SUPPLY_RATE) * s.rounds, sellers.length * UNITS_PER_SELLER);
@@ -150,9 +150,8 @@ async function run(s: Settings): Promise<{ cfa: ReturnType<typeof combine>; ledg
       ledgerRounds.push(l);
     }
     // The trades must have paid the fee (a leg of every trade): the fee totals say how much.
-    const totals = (await client.state(CH, 'cfa/fee-totals')) as { value: string | null };
-    const collected = totals.value === null ? 0 : (JSON.parse(Buffer.from(totals.value, 'hex').toString('utf8')) as { total: number }).total;
-    log(`trade fees collected: ${collected} (${PRICE / 1000} per trade)`);
+    const collected = (await readCfaFeeTotals(client, CH)).value.total;
+    log(`trade fees collected: ${collected} (${(PRICE * TRADE_FEE_BPS) / 10_000} per trade)`);
     if (collected === 0) throw new Error('the trades charged no fee');
     const cfaResult = combine(cfaRounds);
     const ledgerResult = combine(ledgerRounds);

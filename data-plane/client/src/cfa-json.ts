@@ -7,6 +7,20 @@ export function bad(what: string, why: string): never {
   throw new KonsortiumResponseError(`unexpected CFA registry value for ${what}: ${why}`);
 }
 
+/**
+ * `length` records of a movement log starting at seq `start` (a chunk, or a money log's open
+ * chunk): an array of them, each checked by `check` and at its place.
+ */
+export function logRecords<T extends { readonly seq: number }>(v: unknown, start: number, length: number, check: (v: unknown, what: string) => T, what: string): T[] {
+  if (!Array.isArray(v)) bad(what, 'not an array of records');
+  if (v.length !== length) throw new KonsortiumResponseError(`${what} holds ${v.length} records, the log says ${length}`);
+  return v.map((x, j) => {
+    const r = check(x, `${what}[${j}]`);
+    if (r.seq !== start + j) throw new KonsortiumResponseError(`record ${j} of ${what} has seq ${r.seq}, not ${start + j}`);
+    return r;
+  });
+}
+
 export function obj(v: unknown, what: string): Json {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(what, 'not a JSON object');
   return v as Json;

@@ -39,7 +39,7 @@ import {
   checkCfaOfferBook,
   checkCfaUnits,
 } from './cfa.js';
-import { bad, obj, uint } from './cfa-json.js';
+import { bad, logRecords, obj, uint } from './cfa-json.js';
 import type { KonsortiumClient } from './client.js';
 import { KonsortiumResponseError } from './errors.js';
 import { readStateProof } from './read.js';
@@ -105,7 +105,7 @@ const moneyLog = (account: string): LogCounter<CfaMoneyMove> => ({
   },
 });
 
-function pageOf<T>(reply: unknown, counter: LogCounter<T>, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, from: number, limit: number): CfaPage<T> {
+function pageOf<T extends { readonly seq: number }>(reply: unknown, counter: LogCounter<T>, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, from: number, limit: number): CfaPage<T> {
   const logKey = counter.key;
   const o = obj(reply, logKey);
   const count = uint(o, 'count', logKey);
@@ -125,15 +125,10 @@ function pageOf<T>(reply: unknown, counter: LogCounter<T>, chunkKey: (chunk: num
   const chunks = raw.map((r, i) => {
     const c = first + i;
     const key = chunkKey(c);
-    const e = cfaEntryOf<readonly T[] | null>(r, key, (v, what) => (Array.isArray(v) ? v.map((x, j) => check(x, `${what}[${j}]`)) : bad(what, 'not an array of records')), null);
+    const length = Math.min(CFA_MOVE_CHUNK, count - c * CFA_MOVE_CHUNK);
+    const e = cfaEntryOf<readonly T[] | null>(r, key, (v, what) => logRecords(v, c * CFA_MOVE_CHUNK, length, check, what), null);
     if (e.value === null) throw new KonsortiumResponseError(`chunk ${key} is absent though the log counts ${count}`);
     if (e.height !== log.height) throw new KonsortiumResponseError(`chunk ${key} is at height ${e.height}, its log at ${log.height}`);
-    const length = Math.min(CFA_MOVE_CHUNK, count - c * CFA_MOVE_CHUNK);
-    if (e.value.length !== length) throw new KonsortiumResponseError(`chunk ${key} holds ${e.value.length} records, the log says ${length}`);
-    e.value.forEach((rec, j) => {
-      const seq = (rec as { seq?: unknown }).seq;
-      if (seq !== c * CFA_MOVE_CHUNK + j) throw new KonsortiumResponseError(`record ${j} of ${key} has seq ${String(seq)}, not ${c * CFA_MOVE_CHUNK + j}`);
-    });
     return e as CfaEntry<readonly T[]>;
   });
   const items: CfaLogRecord<T>[] = [];
@@ -163,7 +158,7 @@ async function entry<T>(client: KonsortiumClient, channel: string, path: string,
   return cfaEntryOf(await client.channelRead(channel, path, q(o)), key, check, empty);
 }
 
-async function page<T>(client: KonsortiumClient, channel: string, path: string, counter: LogCounter<T>, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
+async function page<T extends { readonly seq: number }>(client: KonsortiumClient, channel: string, path: string, counter: LogCounter<T>, chunkKey: (chunk: number) => string, check: (v: unknown, what: string) => T, o: CfaPageOptions): Promise<CfaPage<T>> {
   checkHeight(o);
   const from = o.from ?? 0;
   const limit = o.limit ?? 20;

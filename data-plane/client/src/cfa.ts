@@ -16,7 +16,7 @@
  */
 import { registryBucket, type StateProofJson } from '@konsortium/protocol';
 import type { CallOptions } from './client.js';
-import { bad, bool, nstr, obj, oneOf, str, uint } from './cfa-json.js';
+import { bad, bool, logRecords, nstr, obj, oneOf, str, uint } from './cfa-json.js';
 
 /** Records per key of a movement log (contracts/src/cfa/keys.ts MOVE_CHUNK). */
 export const CFA_MOVE_CHUNK = 16;
@@ -355,14 +355,7 @@ export function checkCfaAsset(v: unknown, what = 'asset'): CfaAsset {
 
 /** The open chunk of a money log of `moves` records: exactly its last moves mod CFA_MOVE_CHUNK records, in order. */
 function checkRecent(v: unknown, moves: number, what: string): readonly CfaMoneyMove[] {
-  if (!Array.isArray(v)) bad(what, 'not an array of records');
-  const start = moves - (moves % CFA_MOVE_CHUNK);
-  if (v.length !== moves - start) bad(what, `holds ${v.length} records, the log's open chunk has ${moves - start}`);
-  return v.map((x, j) => {
-    const r = checkCfaMoneyMove(x, `${what}[${j}]`);
-    if (r.seq !== start + j) bad(what, `record ${j} has seq ${r.seq}, not ${start + j}`);
-    return r;
-  });
+  return logRecords(v, moves - (moves % CFA_MOVE_CHUNK), moves % CFA_MOVE_CHUNK, checkCfaMoneyMove, what);
 }
 
 function checkPurchases(v: unknown, what: string): CfaMoneyAccount['purchases'] {

@@ -236,7 +236,7 @@ t.test('the value comes from the proven bytes and must have the contract shape',
   node.on('GET', /\/cfa\/accounts\/alice\/money$/, ({ res }) => sendJson(res, 200, { ...stateProofOf(chain, cfaStateKeys.money('alice')), json: { balance: 9e15, locked: 0 } }));
   t.equal((await readCfaMoney(client, CHANNEL, 'alice')).value.balance, 461_000, 'the node’s convenience json is not trusted');
   await t.rejects(readCfaMoney(client, CHANNEL, 'mallory'), { message: /cfa\/money\/mallory.purchases: "spent" is not/ }, 'a purchase counter without its sum is refused');
-  await t.rejects(readCfaMoney(client, CHANNEL, 'trudy'), { message: /cfa\/money\/trudy.recent: record 1 has seq 5, not 1/ }, 'an open chunk out of order is refused');
+  await t.rejects(readCfaMoney(client, CHANNEL, 'trudy'), { message: /record 1 of cfa\/money\/trudy.recent has seq 5, not 1/ }, 'an open chunk out of order is refused');
   await t.rejects(readCfaOwners(client, CHANNEL, 'BOND1', { height: -1 }), RangeError);
 });
 

@@ -12,17 +12,17 @@ import { invariant } from './util.js';
 
 type Recorded = 'seq' | 'txId' | 'height' | 'timestamp';
 
-/** Writes record `seq` (the log holds seq records before it) into its chunk. */
-function append<T extends { seq: number }>(ctx: ContractContext, key: string, record: T): void {
-  const seq = record.seq;
-  const chunk = seq % MOVE_CHUNK === 0 ? [] : (ctx.getJson<T[]>(key) ?? []);
-  invariant(chunk.length === seq % MOVE_CHUNK, `${key} holds the records before ${seq}`);
-  ctx.putJson(key, [...chunk, record]);
+/** `chunk` (the records of its chunk before `record`) with `record` appended. */
+function appended<T extends { seq: number }>(chunk: readonly T[], record: T, what: string): T[] {
+  invariant(chunk.length === record.seq % MOVE_CHUNK, `${what} holds the records before ${record.seq}`);
+  return [...chunk, record];
 }
 
 export function logAssetMove(ctx: ContractContext, m: Omit<AssetMove, Recorded>): void {
   const seq = ctx.getJson<MoveLog>(K.moves(m.asset))?.count ?? 0;
-  append<AssetMove>(ctx, K.moveChunk(m.asset, moveChunkOf(seq)), { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp });
+  const key = K.moveChunk(m.asset, moveChunkOf(seq));
+  const before = seq % MOVE_CHUNK === 0 ? [] : (ctx.getJson<AssetMove[]>(key) ?? []);
+  ctx.putJson(key, appended<AssetMove>(before, { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp }, key));
   ctx.putJson(K.moves(m.asset), { count: seq + 1 } satisfies MoveLog);
 }
 
@@ -32,8 +32,7 @@ export function logAssetMove(ctx: ContractContext, m: Omit<AssetMove, Recorded>)
  * written to its key and the open chunk starts empty).
  */
 export function logMoneyMove(ctx: ContractContext, seq: number, open: readonly MoneyMove[], m: Omit<MoneyMove, Recorded>): readonly MoneyMove[] {
-  invariant(open.length === seq % MOVE_CHUNK, `the open chunk of ${m.account}'s money log holds the records before ${seq}`);
-  const chunk = [...open, { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp }];
+  const chunk = appended<MoneyMove>(open, { seq, ...m, txId: ctx.txId, height: ctx.height, timestamp: ctx.timestamp }, `the open chunk of ${m.account}'s money log`);
   if (chunk.length < MOVE_CHUNK) return chunk;
   ctx.putJson(K.moneyMoveChunk(m.account, moveChunkOf(seq)), chunk);
   return [];
