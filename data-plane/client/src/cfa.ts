@@ -14,57 +14,38 @@
  * Units are whole units, money is in minor units (kopecks), times are ms since the epoch (block
  * time); the types mirror data-plane/contracts/src/cfa/model.ts, which the SDK may not import.
  */
-import { registryBucket, type StateProofJson } from '@konsortium/protocol';
+import {
+  CFA_APPLICATION_STATUSES,
+  CFA_ASSET_CAUSES,
+  CFA_ASSET_STATUSES,
+  CFA_FEE_OPERATIONS,
+  CFA_MONEY_CAUSES,
+  CFA_MOVE_CHUNK,
+  CFA_OFFER_STATUSES,
+  type StateProofJson,
+} from '@konsortium/protocol';
 import type { CallOptions } from './client.js';
 import { bad, bool, logRecords, nstr, obj, oneOf, str, uint } from './cfa-json.js';
 
-/** Records per key of a movement log (contracts/src/cfa/keys.ts MOVE_CHUNK). */
-export const CFA_MOVE_CHUNK = 16;
-
-/** Buckets of each asset's owners registry (contracts/src/cfa/keys.ts OWNER_BUCKETS). */
-export const CFA_OWNER_BUCKETS = 16;
-
-/** Where the cfa contract keeps things (contracts/src/cfa/keys.ts); `gov/fees` is governance's. */
-export const cfaStateKeys = {
-  assets: 'cfa/assets',
-  asset: (code: string) => `cfa/asset/${code}`,
-  /** Bucket `bucket` of the asset's owners registry. */
-  ownerBucket: (code: string, bucket: number) => `cfa/owners/${code}/${bucket}`,
-  /** The owners bucket that holds `account`'s units of the asset. */
-  ownersOf: (code: string, account: string) => `cfa/owners/${code}/${registryBucket(account, CFA_OWNER_BUCKETS)}`,
-  /** An account's units per asset and the part locked in its open sell offers (CfaHoldings). */
-  holdings: (account: string) => `cfa/holdings/${account}`,
-  moves: (code: string) => `cfa/moves/${code}`,
-  /** Chunk `chunk` of the asset's movement log: records chunk·CFA_MOVE_CHUNK … */
-  moveChunk: (code: string, chunk: number) => `cfa/moves/${code}/${chunk}`,
-  money: (account: string) => `cfa/money/${account}`,
-  moneySupply: 'cfa/money-supply',
-  /** Chunk `chunk` of the account's money log (its length is the money account's `moves`). */
-  moneyMoveChunk: (account: string, chunk: number) => `cfa/money-moves/${account}/${chunk}`,
-  /** id is `<code>/<n>` */
-  application: (id: string) => `cfa/application/${id}`,
-  offers: (code: string) => `cfa/offers/${code}`,
-  /** id is `<code>/<n>` */
-  offer: (id: string) => `cfa/offer/${id}`,
-  accountFreeze: (account: string) => `cfa/freeze/account/${account}`,
-  assetFreeze: (code: string) => `cfa/freeze/asset/${code}`,
-  investor: (account: string) => `cfa/investor/${account}`,
-  settings: 'cfa/settings',
-  feeTotals: 'cfa/fee-totals',
-  fees: 'gov/fees',
-} as const;
-
-export const CFA_ASSET_STATUSES = ['filed', 'registered', 'rejected', 'placing', 'placed', 'redeemed', 'closed'] as const;
+/**
+ * The cfa contract's state layout, defined once in the protocol (data-plane/protocol/src/state/cfa.ts):
+ * CFA_MOVE_CHUNK records per key of a movement log, CFA_OWNER_BUCKETS buckets per owners
+ * registry, and where each record is (`cfaStateKeys`; `gov/fees` is governance's).
+ */
+export { cfaKeys as cfaStateKeys, CFA_MOVE_CHUNK, CFA_OWNER_BUCKETS } from '@konsortium/protocol';
+export {
+  CFA_APPLICATION_STATUSES,
+  CFA_ASSET_CAUSES,
+  CFA_ASSET_STATUSES,
+  CFA_FEE_OPERATIONS,
+  CFA_MONEY_CAUSES,
+  CFA_OFFER_STATUSES,
+} from '@konsortium/protocol';
 export type CfaAssetStatus = (typeof CFA_ASSET_STATUSES)[number];
-export const CFA_ASSET_CAUSES = ['placement', 'trade', 'gift', 'inheritance', 'redemption', 'early-redemption'] as const;
 export type CfaAssetCause = (typeof CFA_ASSET_CAUSES)[number];
-export const CFA_MONEY_CAUSES = ['deposit', 'withdrawal', 'placement', 'trade', 'redemption', 'early-redemption', 'fee'] as const;
 export type CfaMoneyCause = (typeof CFA_MONEY_CAUSES)[number];
-export const CFA_FEE_OPERATIONS = ['issue', 'placement', 'trade', 'gift', 'inheritance', 'redemption', 'early-redemption'] as const;
 export type CfaFeeOperation = (typeof CFA_FEE_OPERATIONS)[number];
-export const CFA_APPLICATION_STATUSES = ['pending', 'withdrawn', 'allocated', 'excluded'] as const;
 export type CfaApplicationStatus = (typeof CFA_APPLICATION_STATUSES)[number];
-export const CFA_OFFER_STATUSES = ['open', 'filled', 'cancelled', 'expired'] as const;
 export type CfaOfferStatus = (typeof CFA_OFFER_STATUSES)[number];
 
 /** Who did something, when and in which transaction. */

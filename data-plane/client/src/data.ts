@@ -22,6 +22,7 @@ import {
   combineShares,
   contentHash,
   dataKeyOf,
+  dataKeys,
   fromHex,
   keyReleaseMessage,
   openSealed,
@@ -375,11 +376,11 @@ export async function readRecord(o: ReadRecordOptions): Promise<{ readonly versi
   if (first === undefined) throw new KonsortiumError('readRecord needs at least one node');
   let n = o.version;
   if (n === undefined) {
-    const rec = await provenJson<{ versions: number }>(first, o.channel, `data/rec/${o.record}`, o.signal, o.trustedHeader);
+    const rec = await provenJson<{ versions: number }>(first, o.channel, dataKeys.record(o.record), o.signal, o.trustedHeader);
     if (rec === null) throw new KonsortiumError(`record ${o.record} does not exist`);
     n = rec.versions;
   }
-  const version = await provenJson<StoredVersion>(first, o.channel, `data/ver/${o.record}/${n}`, o.signal, o.trustedHeader);
+  const version = await provenJson<StoredVersion>(first, o.channel, dataKeys.version(o.record, n), o.signal, o.trustedHeader);
   if (version === null) throw new KonsortiumError(`record ${o.record} has no version ${n}`);
   if (o.ownerSealPrivate === undefined && o.signer === undefined) throw new KonsortiumError('readRecord needs a signer (reader) or ownerSealPrivate (owner)');
   const ciphertext = await fetchCiphertext(o.channel, version, o.nodes, o.signal);

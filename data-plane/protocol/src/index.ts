@@ -60,3 +60,4 @@ export {
 } from './proof/smt.js';
 export { stateProofFromJson, type StateProofJson, type TxProofJson, verifyStateProof, verifyTxProof, type VerifiedTx } from './proof/wire.js';
 export * from './privacy/index.js';
+export * from './state/index.js';

@@ -10,6 +10,7 @@
  *   sum over the buckets cfa/owners/<code>/* = asset.issued − asset.redeemed,
  *   sum of cfa/money/*.balance = money-supply.minted − money-supply.burned.
  */
+import { type CFA_APPLICATION_STATUSES, type CFA_ASSET_CAUSES, CFA_ASSET_STATUSES, type CFA_MONEY_CAUSES, type CFA_OFFER_STATUSES } from '@konsortium/protocol';
 import type { FeeOperation } from '../governance/model.js';
 
 /** Work bounds of one transaction. */
@@ -25,7 +26,7 @@ export const CFA_LIMITS = {
 /** Default yearly purchase limit of a non-qualified investor: 600 000 roubles, in kopecks. */
 export const DEFAULT_NON_QUALIFIED_YEARLY_LIMIT = 60_000_000;
 
-export const ASSET_STATUSES = ['filed', 'registered', 'rejected', 'placing', 'placed', 'redeemed', 'closed'] as const;
+export const ASSET_STATUSES = CFA_ASSET_STATUSES;
 /**
  * filed → registered | rejected (operator); registered → placing (first application);
  * registered | placing → placed (closePlacement with units allocated) or closed (none allocated);
@@ -139,8 +140,8 @@ export interface MoveLog {
   readonly count: number;
 }
 
-export type AssetCause = 'placement' | 'trade' | 'gift' | 'inheritance' | 'redemption' | 'early-redemption';
-export type MoneyCause = 'deposit' | 'withdrawal' | 'placement' | 'trade' | 'redemption' | 'early-redemption' | 'fee';
+export type AssetCause = (typeof CFA_ASSET_CAUSES)[number];
+export type MoneyCause = (typeof CFA_MONEY_CAUSES)[number];
 
 /** One credit or debit of units. */
 export interface AssetMove {
@@ -179,7 +180,7 @@ export interface MoneyMove {
   readonly timestamp: number;
 }
 
-export type ApplicationStatus = 'pending' | 'withdrawn' | 'allocated' | 'excluded';
+export type ApplicationStatus = (typeof CFA_APPLICATION_STATUSES)[number];
 
 /** A placement application; money = quantity × price is locked on the investor's account while pending. */
 export interface Application {
@@ -198,7 +199,7 @@ export interface Application {
   readonly settled: Stamp | null;
 }
 
-export type OfferStatus = 'open' | 'filled' | 'cancelled' | 'expired';
+export type OfferStatus = (typeof CFA_OFFER_STATUSES)[number];
 
 /**
  * A sell offer locks `remaining` units of the maker; a buy offer locks remaining × price of its

@@ -1,38 +1,9 @@
 /**
- * Where the data contract keeps things (JSON values), and the context strings that bind sealed
- * key material and ciphertext to one record version (so nothing can be replayed as another):
- *
- *   data/rec/<record>                          DataRecord   owner, collection, latest version
- *   data/ver/<record>/<version>                DataVersion  ciphertext or blob hash, sealed key material
- *   data/c0/<commitment 0 hex>                 string       the record whose version used this key
- *   data/grant/<scope>/<grantee>               Grant        scope rec:<id> | col:<owner>:<collection>,
- *                                                           grantee member:<id> | role:<role>
- *   data/logn/<record>                         number       releases logged for the record
- *   data/log/<record>/<seq, 10 digits>         Release      one key release by a node
- *   data/rlog/<record>/<node>/<requestId>      number       seq of that release (no double logging)
+ * Where the data contract keeps things: the layout is defined once in the protocol
+ * (data-plane/protocol/src/state/data.ts, with the table of keys and values), because the SDK,
+ * the node and the portal read what the contract writes.
  */
-import type { Grantee, GrantScope } from './model.js';
-
-/** `rec:<id>` or `col:<owner>:<collection>` (ids contain neither ':' nor '/'). */
-export function scopeKey(scope: GrantScope): string {
-  return 'record' in scope ? `rec:${scope.record}` : `col:${scope.owner}:${scope.collection}`;
-}
-
-/** `member:<id>` or `role:<role>`. */
-export function granteeKey(grantee: Grantee): string {
-  return 'member' in grantee ? `member:${grantee.member}` : `role:${grantee.role}`;
-}
-
-export const dataKeys = {
-  record: (id: string) => `data/rec/${id}`,
-  version: (id: string, version: number) => `data/ver/${id}/${version}`,
-  /** The first Feldman commitment (s·B, hex) of every version ever written: data keys are never reused. */
-  keyUse: (commitment0: string) => `data/c0/${commitment0}`,
-  grant: (scope: GrantScope, grantee: Grantee) => `data/grant/${scopeKey(scope)}/${granteeKey(grantee)}`,
-  logCount: (id: string) => `data/logn/${id}`,
-  log: (id: string, seq: number) => `data/log/${id}/${String(seq).padStart(10, '0')}`,
-  releaseMarker: (id: string, nodeId: number, requestId: string) => `data/rlog/${id}/${nodeId}/${requestId}`,
-} as const;
+export { dataGranteeKey as granteeKey, dataKeys, dataScopeKey as scopeKey } from '@konsortium/protocol';
 
 /**
  * The contexts that bind sealed key material and ciphertext to one record version (the same

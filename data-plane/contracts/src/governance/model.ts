@@ -7,6 +7,8 @@
  *   gov/nodes            NodeEntry[]           the channel's nodes, their block-signing keys and seal keys
  *   gov/fees             FeeSchedule           the operator's commission per operation type (absent: no fees)
  */
+import { CFA_FEE_OPERATIONS } from '@konsortium/protocol';
+
 export const ROLES = ['admin', 'operator', 'issuer', 'investor', 'auditor', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -39,7 +41,7 @@ export function senderNodeId(sender: { readonly memberId: string; readonly roles
 }
 
 /** Operation types the operator may charge a commission on (the cfa contract charges them). */
-export const FEE_OPERATIONS = ['issue', 'placement', 'trade', 'gift', 'inheritance', 'redemption', 'early-redemption'] as const;
+export const FEE_OPERATIONS = CFA_FEE_OPERATIONS;
 export type FeeOperation = (typeof FEE_OPERATIONS)[number];
 
 /**

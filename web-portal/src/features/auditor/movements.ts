@@ -6,7 +6,7 @@
  * that record (key, position, seq, asset), and the header is the block the chain holds at that
  * height (its hash recomputed here, its node signatures valid; the caller passes that verdict).
  */
-import { CFA_MOVE_CHUNK, headerHash, type StateProofJson, verifyStateEntry } from '@konsortium/client';
+import { CFA_MOVE_CHUNK, cfaStateKeys, headerHash, type StateProofJson, verifyStateEntry } from '@konsortium/client';
 import { type CryptoSuite, toHex } from '@konsortium/protocol';
 
 export interface AssetMove {
@@ -87,7 +87,7 @@ function checkChunk(suite: CryptoSuite, code: string, chunk: number, proof: Prov
   if (entry === null) return { ok: false, reason: 'proof', records: fromJson, height: proof.height };
   const value = parseValue(entry.value);
   if (!Array.isArray(value) || JSON.stringify(value) !== JSON.stringify(proof.json)) return { ok: false, reason: 'value', records: fromJson, height: entry.height };
-  if (entry.key !== `cfa/moves/${code}/${chunk}`) return { ok: false, reason: 'key', records: value, height: entry.height };
+  if (entry.key !== cfaStateKeys.moveChunk(code, chunk)) return { ok: false, reason: 'key', records: value, height: entry.height };
   const hash = trusted(entry.height);
   if (hash === null || toHex(headerHash(suite, entry.header)) !== hash) return { ok: false, reason: 'block', records: value, height: entry.height };
   return { ok: true, records: value, height: entry.height, blockHash: hash };

@@ -1,9 +1,10 @@
 /**
- * The data contract's state as the screens read it (the same keys and shapes as
- * data-plane/contracts/src/data, which the portal does not import), and the lists the state has
+ * The data contract's state as the screens read it (the keys are the protocol's layout; the
+ * shapes are data-plane/contracts/src/data's, which the portal does not import), and the lists the state has
  * no index for, worked out from the channel's committed calls: the records a member owns, the
  * ones granted to it (directly, through a role, or through a collection), a record's grants.
  */
+import { type DataGrantee, dataGranteeKey, dataKeys, type DataGrantScope, dataScopeKey } from '@konsortium/protocol';
 import type { Ledger } from '../../app/ledger.js';
 import { chainOps, type IndexedOp, memberOf, memberOfKey, provenJson } from './chain.js';
 import type { ChainVersion } from './crypto.js';
@@ -17,8 +18,8 @@ export interface DataRecord {
   readonly createdHeight: number;
 }
 
-export type GrantScope = { readonly record: string } | { readonly collection: string; readonly owner: string };
-export type Grantee = { readonly member: string } | { readonly role: string };
+export type GrantScope = DataGrantScope;
+export type Grantee = DataGrantee;
 
 export interface Grant {
   readonly scope: GrantScope;
@@ -42,17 +43,6 @@ export interface Release {
 
 /** Governance roles a grant may name. */
 export const ROLES = ['admin', 'operator', 'issuer', 'investor', 'auditor', 'member'] as const;
-
-export const scopeKey = (s: GrantScope): string => ('record' in s ? `rec:${s.record}` : `col:${s.owner}:${s.collection}`);
-export const granteeKey = (g: Grantee): string => ('member' in g ? `member:${g.member}` : `role:${g.role}`);
-
-export const dataKeys = {
-  record: (id: string) => `data/rec/${id}`,
-  version: (id: string, v: number) => `data/ver/${id}/${v}`,
-  grant: (s: GrantScope, g: Grantee) => `data/grant/${scopeKey(s)}/${granteeKey(g)}`,
-  logCount: (id: string) => `data/logn/${id}`,
-  log: (id: string, seq: number) => `data/log/${id}/${String(seq).padStart(10, '0')}`,
-} as const;
 
 export function grantActive(g: Grant, now: number): boolean {
   return g.expiresAt === null || g.expiresAt > now;
@@ -187,7 +177,7 @@ export async function recordGrants(ledger: Ledger, record: DataRecord, signal?: 
   let lastRevoke: number | null = null;
   for (const c of calls) {
     const scope: GrantScope = c.record !== null ? { record: c.record } : { collection: c.collection!, owner: record.owner };
-    seen.set(`${scopeKey(scope)}/${granteeKey(c.grantee)}`, { scope, grantee: c.grantee });
+    seen.set(`${dataScopeKey(scope)}/${dataGranteeKey(c.grantee)}`, { scope, grantee: c.grantee });
     if (c.method === 'revoke') lastRevoke = Math.max(lastRevoke ?? 0, c.height);
   }
   const found = await Promise.all([...seen.values()].map((x) => provenJson<Grant>(ledger, dataKeys.grant(x.scope, x.grantee), signal)));

@@ -3,7 +3,7 @@
  * nodes (a fresh scalar split t-of-n, each share sealed to a node; the scalar itself is kept
  * nowhere) and the createBallot transaction is signed with the user's key.
  */
-import { dealBallotKey } from '@konsortium/client';
+import { cfaStateKeys, dealBallotKey } from '@konsortium/client';
 import { useState } from 'react';
 import { FormattedMessage } from 'react-intl';
 import { Link } from 'react-router-dom';
@@ -27,7 +27,7 @@ interface Setup {
 /** What the form needs from the chain: may I list members, which CFA did I issue, which ids are taken. */
 async function loadSetup(ledger: Ledger, me: ChainMe, signal: AbortSignal): Promise<Setup> {
   const canListMembers = me.roles.includes('admin') || me.roles.includes('operator');
-  const codes = (await provenJson<string[]>(ledger, 'cfa/assets', signal)) ?? [];
+  const codes = (await provenJson<string[]>(ledger, cfaStateKeys.assets, signal)) ?? [];
   const assets = await Promise.all(codes.map((c) => provenJson<{ code: string; issuer: string }>(ledger, `cfa/asset/${c}`, signal)));
   const issued = assets.filter((a): a is { code: string; issuer: string } => a !== null && a.issuer === me.memberId).map((a) => a.code);
   const existing = new Set((await listBallots(ledger, signal)).map((b) => b.id));

@@ -1,11 +1,11 @@
 /**
- * The voting contract's state as the screens read it (same keys and shapes as
- * data-plane/contracts/src/voting, which the portal does not import), the ballots of the channel
+ * The voting contract's state as the screens read it (the keys are the protocol's layout; the
+ * shapes are data-plane/contracts/src/voting's, which the portal does not import), the ballots of the channel
  * (worked out from its committed createBallot calls), and the browser's own checks: an
  * independent recount from the published key and the stored votes, and a voter's receipt.
  */
 import type { TxProofJson } from '@konsortium/client';
-import { bytesEqual, fromHex, fromUtf8, openBallotBox, publicPointOf, scalarFromBytes, voteAad, votePseudonym } from '@konsortium/protocol';
+import { bytesEqual, fromHex, fromUtf8, openBallotBox, publicPointOf, scalarFromBytes, voteAad, votePseudonym, votingKeys } from '@konsortium/protocol';
 import type { Ledger } from '../../app/ledger.js';
 import { chainOps, provenJson } from '../data/chain.js';
 
@@ -70,15 +70,6 @@ export interface RevealedVote {
   readonly answers: readonly number[] | null;
   readonly weight: number;
 }
-
-export const votingKeys = {
-  ballot: (id: string) => `voting/ballot/${id}`,
-  voters: (id: string) => `voting/voters/${id}`,
-  elig: (id: string, member: string) => `voting/elig/${id}/${member}`,
-  vote: (id: string, pseudonym: string) => `voting/vote/${id}/${pseudonym}`,
-  seq: (id: string, n: number) => `voting/seq/${id}/${String(n).padStart(6, '0')}`,
-  revealed: (id: string, pseudonym: string) => `voting/revealed/${id}/${pseudonym}`,
-} as const;
 
 /** Where a ballot is, as a voter sees it: before its window, open, window over but not closed, closed (nodes revealing), counting, tallied. */
 export type BallotPhase = 'scheduled' | 'open' | 'ended' | 'closed' | 'counting' | 'tallied';
