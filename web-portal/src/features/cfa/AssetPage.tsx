@@ -217,20 +217,22 @@ function Movements({ asset }: { asset: CfaAsset }) {
 }
 
 function Fees({ asset }: { asset: CfaAsset }) {
-  const { client, channel, account, tick } = useCfa();
+  const { client, channel, account, wallet } = useCfa();
+  // The money log is read at the height of the proven money account, which gives its length.
+  const money = wallet.value?.money;
   const fees = useAsync(
     async (signal) => {
-      const head = await readCfaMoneyMoves(client, channel, account, { limit: 1, signal });
+      if (money === undefined) return undefined;
       const out: CfaMoneyMove[] = [];
-      const stop = Math.max(0, head.count - FEE_SCAN);
-      for (let to = head.count; to > stop; to -= 100) {
+      const stop = Math.max(0, money.value.moves - FEE_SCAN);
+      for (let to = money.value.moves; to > stop; to -= 100) {
         const from = Math.max(stop, to - 100);
-        const page = await readCfaMoneyMoves(client, channel, account, { from, limit: to - from, height: head.height, signal });
+        const page = await readCfaMoneyMoves(client, channel, account, { from, limit: to - from, height: money.height, signal });
         out.push(...page.items.map((i) => i.value).filter((m) => m.cause === 'fee' && m.asset === asset.code && m.entry === 'debit'));
       }
       return out.sort((a, b) => b.seq - a.seq);
     },
-    [client, channel, account, asset.code, tick],
+    [client, channel, account, asset.code, money],
   );
   const total = (fees.value ?? []).reduce((s, m) => s + m.amount, 0);
   return (

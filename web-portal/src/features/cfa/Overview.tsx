@@ -21,15 +21,19 @@ export function Overview() {
   const byCode = new Map((assets.value ?? []).map((a) => [a.code, a]));
   const rows = w === undefined ? [] : Object.entries(w.holdings.value).map(([code, units]) => ({ code, units, locked: w.locked.value[code] ?? 0, asset: byCode.get(code) }));
 
+  // The latest movements, newest first, at the height of the money account shown above. The
+  // proven account carries its log's length and open chunk, so a page is read only when that
+  // chunk holds fewer than RECENT of them.
+  const money = w?.money;
   const moves = useAsync(
     async (signal) => {
-      const first = await readCfaMoneyMoves(client, channel, account, { limit: 1, signal });
-      if (first.count <= 1) return first.items.map((i) => i.value);
-      const from = Math.max(0, first.count - RECENT);
-      const page = await readCfaMoneyMoves(client, channel, account, { from, limit: RECENT, signal });
+      if (money === undefined) return undefined;
+      const { moves: count, recent } = money.value;
+      if (recent.length >= Math.min(RECENT, count)) return recent.slice(-RECENT).reverse();
+      const page = await readCfaMoneyMoves(client, channel, account, { from: Math.max(0, count - RECENT), limit: RECENT, height: money.height, signal });
       return page.items.map((i) => i.value).reverse();
     },
-    [client, channel, account, tick],
+    [client, channel, account, money],
   );
   const ops = useAsync(
     async (signal) => {
