@@ -6,78 +6,35 @@
  * an issue placed and a gift, so that the registry has movements) goes through the API. Every
  * main screen is checked in English, Russian and Chinese.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
+import { type CfaOperation, demoCredentials, type Reply, stackApi } from '../lib/portal-api.js';
 import { checkScreen, launchBrowser, newPage, screenshot, signIn, startPortalStack } from '../lib/portal.js';
 import { waitFor } from '../lib/process.js';
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function api(url: string, method: string, p: string, token: string | null, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${url}${p}`, {
-    method,
-    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-async function login(url: string, email: string, password: string): Promise<string> {
-  const r = await api(url, 'POST', '/v1/auth/login', null, { email, password });
-  if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body['accessToken'] as string;
-}
-
-/** credentials.json gets the demo tenant in a second write; the harness may have read the first. */
-async function demoCredentials(dataDir: string): Promise<{ tenantId: string; email: string; password: string }> {
-  return waitFor(
-    () => (JSON.parse(readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as { demo?: { tenantId: string; email: string; password: string } }).demo,
-    { timeoutMs: 60_000, intervalMs: 200, what: 'the demo tenant in credentials.json' },
-  );
-}
-
 
 const LONG = 180_000;
 
 t.test('the auditor view', async (t) => {
   const stack = await startPortalStack(t);
-  const { url, credentials } = stack;
+  const { url } = stack;
+  const api = stackApi(stack);
   const demo = await demoCredentials(stack.dataDir);
-  const admin = await login(url, credentials.admin.email, credentials.admin.password);
   const auditor = { email: 'auditor@regulator.example', password: 'audit-the-chain-2026' };
-  t.equal((await api(url, 'POST', '/v1/users', admin, { ...auditor, role: 'auditor' })).status, 201, 'an auditor is created');
+  t.equal((await api.asAdmin('POST', '/v1/users', { ...auditor, role: 'auditor' })).status, 201, 'an auditor is created');
 
   // Setup: the demo tenant gets money, files an issue the operator registers, buys it all, closes the placement and gives 3 units away.
-  await waitFor(
-    async () => {
-      const ops = (await api(url, 'GET', `/v1/tenants/${demo.tenantId}/operations`, admin)).body['items'] as { status: string }[];
-      return ops.length > 0 && ops.every((o) => o.status === 'succeeded') ? true : undefined;
-    },
-    { timeoutMs: LONG, intervalMs: 500, what: 'the demo tenant to be onboarded' },
-  );
-  const demoToken = await login(url, demo.email, demo.password);
-  const member = (await api(url, 'GET', `/v1/tenants/${demo.tenantId}`, admin)).body['memberId'] as string;
-  const settle = async (what: string, reply: Reply, token: string): Promise<void> => {
+  await api.onboarded(demo.tenantId);
+  const demoToken = await api.login(demo.email, demo.password);
+  const member = await api.memberOf(demo.tenantId);
+  const settle = async (what: string, reply: Reply<CfaOperation>, token?: string): Promise<void> => {
     t.equal(reply.status, 202, `${what} accepted`);
-    const op = await waitFor(
-      async () => {
-        const o = (await api(url, 'GET', `/v1/cfa/operations/${reply.body['id'] as string}`, token)).body;
-        return o['phase'] === 'SETTLED' || o['phase'] === 'REJECTED' ? o : undefined;
-      },
-      { timeoutMs: LONG, intervalMs: 300, what },
-    );
-    t.equal(op['phase'], 'SETTLED', `${what} settled${op['resultCode'] === 'OK' ? '' : ` (${String(op['resultCode'])})`}`);
+    const op = await api.outcome(reply.body.id, what, { token, timeoutMs: LONG, intervalMs: 300 });
+    t.equal(op.phase, 'SETTLED', `${what} settled${op.resultCode === 'OK' ? '' : ` (${String(op.resultCode)})`}`);
   };
-  const asTenant = (method: string, args: unknown) => api(url, 'POST', `/v1/tenants/${demo.tenantId}/cfa/operations`, demoToken, { method, args });
-  const asOperator = (method: string, args: unknown) => api(url, 'POST', '/v1/cfa/operator-operations', admin, { method, args });
+  const asTenant = (method: string, args: unknown) => api.submitAsTenant(demo.tenantId, demoToken, method, args);
+  const asOperator = (method: string, args: unknown) => api.submitAsOperator(method, args);
   const now = Date.now();
-  await settle('deposit', await asOperator('mint', { account: member, amount: 1_000_000, ref: 'bank-in-1' }), admin);
+  await settle('deposit', await asOperator('mint', { account: member, amount: 1_000_000, ref: 'bank-in-1' }));
   await settle(
     'issue filed',
     await asTenant('fileIssue', {
@@ -94,7 +51,7 @@ t.test('the auditor view', async (t) => {
     }),
     demoToken,
   );
-  await settle('issue registered', await asOperator('registerIssue', { asset: 'AUD1' }), admin);
+  await settle('issue registered', await asOperator('registerIssue', { asset: 'AUD1' }));
   await settle('application', await asTenant('apply', { asset: 'AUD1', quantity: 10 }), demoToken);
   await settle('placement closed', await asTenant('closePlacement', { asset: 'AUD1' }), demoToken);
   await settle('gift', await asTenant('gift', { asset: 'AUD1', to: 'operator', quantity: 3, note: 'for the audit' }), demoToken);
@@ -112,7 +69,7 @@ t.test('the auditor view', async (t) => {
   await checkScreen(t, page, 'auditor-explorer', () => open('/auditor', (pg) => pg.locator('main table tbody tr td a').first().waitFor()));
   await page.locator('main .badge', { hasText: 'Live' }).waitFor();
   const headBefore = Number(await page.locator('main table tbody tr td a').first().innerText());
-  await settle('another deposit', await asOperator('mint', { account: member, amount: 500, ref: 'bank-in-2' }), admin);
+  await settle('another deposit', await asOperator('mint', { account: member, amount: 500, ref: 'bank-in-2' }));
   await waitFor(async () => (Number(await page.locator('main table tbody tr td a').first().innerText()) > headBefore ? true : undefined), {
     timeoutMs: 30_000,
     what: 'the new block in the explorer',

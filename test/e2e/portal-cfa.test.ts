@@ -16,14 +16,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { cfaKeys, MOVE_CHUNK, OWNER_BUCKETS } from '@konsortium/contracts';
-import { CFA_MOVE_CHUNK, CFA_OWNER_BUCKETS, type CfaOwners, cfaStateKeys, KonsortiumClient, verifyCfaOwners, readCfaMoney, readCfaMoves, readCfaOwners, verifyCfaEntry } from '@konsortium/client';
+import { type CfaOwners, verifyCfaOwners, readCfaMoney, readCfaMoves, readCfaOwners, verifyCfaEntry } from '@konsortium/client';
 import type { Page } from 'playwright-core';
-import { checkScreen, type Credentials, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
-import { sleep, waitFor } from '../lib/process.js';
+import { demoCredentials, norm, stackApi } from '../lib/portal-api.js';
+import { checkScreen, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
+import { sleep } from '../lib/process.js';
 
 const CODE = 'PBOND-26';
-const norm = (s: string): string => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 const rub = new Intl.NumberFormat('en', { style: 'currency', currency: 'RUB', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 /** Kopecks as the English UI shows them (the same Intl formatting react-intl uses). */
 const money = (minor: number): string => norm(rub.format(minor / 100));
@@ -60,99 +59,29 @@ async function snapshotPortal(t: Test): Promise<string> {
   throw new Error('web-portal/dist is not a whole build: run `npm run build`');
 }
 
-t.test('the SDK’s CFA key layout is the contract’s', async (t) => {
-  t.equal(cfaStateKeys.assets, cfaKeys.assets);
-  t.equal(cfaStateKeys.fees, cfaKeys.fees);
-  t.equal(cfaStateKeys.moneySupply, cfaKeys.moneySupply);
-  t.equal(cfaStateKeys.feeTotals, cfaKeys.feeTotals);
-  for (const k of ['asset', 'holdings', 'moves', 'money', 'application', 'offers', 'offer', 'accountFreeze', 'assetFreeze', 'investor'] as const) {
-    t.equal(cfaStateKeys[k]('X-1/2'), cfaKeys[k]('X-1/2'), k);
-  }
-  t.equal(cfaStateKeys.moveChunk('A', 3), cfaKeys.moveChunk('A', 3));
-  t.equal(CFA_MOVE_CHUNK, MOVE_CHUNK, 'movement logs have as many records per chunk');
-  t.equal(CFA_OWNER_BUCKETS, OWNER_BUCKETS, 'the owners registry has as many buckets');
-  for (let b = 0; b < OWNER_BUCKETS; b++) t.equal(cfaStateKeys.ownerBucket('X-1', b), cfaKeys.ownerBucket('X-1', b));
-  for (const account of ['alice', 'tenant-7f3a', 'a', 'z.z-9']) t.equal(cfaStateKeys.ownersOf('X-1', account), cfaKeys.ownersOf('X-1', account), `the bucket of ${account}`);
-  t.equal(cfaStateKeys.moneyMoveChunk('a', 3), cfaKeys.moneyMoveChunk('a', 3));
-});
-
 t.test('CFA in the portal: issue, placement, DvP, gift, early redemption', async (t) => {
   process.env['KONSORTIUM_PORTAL_DIR'] = await snapshotPortal(t);
   const stack = await startPortalStack(t);
   const browser = await launchBrowser(t);
-  const { admin } = stack.credentials;
-  // credentials.json gets the demo tenant a moment after the admin: read it again until it is there.
-  const demo = await waitFor(
-    () => (JSON.parse(readFileSync(path.join(stack.dataDir, 'credentials.json'), 'utf8')) as Credentials).demo,
-    { timeoutMs: 60_000, intervalMs: 250, what: 'the demo tenant’s credentials' },
-  );
+  const demo = await demoCredentials(stack.dataDir);
 
   // ---- setup through the API (not what this test is about) -------------------------------
-  const call = async <T>(token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${stack.url}${path}`, {
-      method,
-      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
-  };
-  const login = async (email: string, password: string) => {
-    const r = await call<{ accessToken: string }>(null, 'POST', '/v1/auth/login', { email, password });
-    if (r.status !== 200) throw new Error(`login ${email}: ${r.status}`);
-    return r.body.accessToken;
-  };
-  // Access tokens are short-lived and this test is long: sign in again when one is a few minutes old.
-  let adminSession = { token: await login(admin.email, admin.password), at: Date.now() };
-  const adminToken = async () => {
-    if (Date.now() - adminSession.at > 4 * 60_000) adminSession = { token: await login(admin.email, admin.password), at: Date.now() };
-    return adminSession.token;
-  };
-  const onboarded = async (tenantId: string) =>
-    waitFor(
-      async () => {
-        const ops = await call<{ items: { status: string; error: string | null }[] }>(await adminToken(), 'GET', `/v1/tenants/${tenantId}/operations`);
-        if (ops.body.items.some((o) => o.status === 'failed')) throw new Error(`onboarding failed: ${JSON.stringify(ops.body.items)}`);
-        return ops.body.items.length > 0 && ops.body.items.every((o) => o.status === 'succeeded') ? true : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 500, what: `tenant ${tenantId} to be onboarded` },
-    );
+  const api = stackApi(stack);
   const investorCreds = { email: 'treasury@investor-bank.example', password: 'investor-bank-password-1' };
-  const created = await call<{ tenant: { id: string; memberId: string } }>(await adminToken(), 'POST', '/v1/tenants', { name: 'Investor Bank', admin: investorCreds });
+  const created = await api.createTenant('Investor Bank', investorCreds);
   t.equal(created.status, 201, 'a second tenant is created');
-  await Promise.all([onboarded(demo.tenantId), onboarded(created.body.tenant.id)]);
-  const issuerAccount = (await call<{ memberId: string }>(await adminToken(), 'GET', `/v1/tenants/${demo.tenantId}`)).body.memberId;
+  await Promise.all([api.onboarded(demo.tenantId), api.onboarded(created.body.tenant.id)]);
+  const issuerAccount = await api.memberOf(demo.tenantId);
   const investorAccount = created.body.tenant.memberId;
 
-  type Op = { id: string; phase: string; resultCode: string | null };
-  const operator = async (method: string, args: Record<string, unknown>) => {
-    const r = await call<Op>(await adminToken(), 'POST', '/v1/cfa/operator-operations', { method, args });
-    if (r.status !== 202) throw new Error(`${method}: ${r.status} ${JSON.stringify(r.body)}`);
-    const done = await waitFor(
-      async () => {
-        const o = (await call<Op>(await adminToken(), 'GET', `/v1/cfa/operations/${r.body.id}`)).body;
-        return o.phase === 'SETTLED' || o.phase === 'REJECTED' ? o : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250, what: `operator ${method}` },
-    );
-    if (done.phase !== 'SETTLED') throw new Error(`operator ${method}: ${done.phase} ${done.resultCode}`);
-  };
+  const operator = async (method: string, args: Record<string, unknown>) => api.settle(`operator ${method}`, await api.submitAsOperator(method, args));
   await operator('setFees', { collector: 'operator', rules: { issue: { fixed: 10_000, bps: 0 }, trade: { fixed: 0, bps: 100 }, gift: { fixed: 500, bps: 0 }, 'early-redemption': { fixed: 0, bps: 50 } } });
   await operator('mint', { account: issuerAccount, amount: 5_000_000, ref: 'bank-in-issuer' });
   await operator('mint', { account: investorAccount, amount: 20_000_000, ref: 'bank-in-investor' });
 
   // The node's registry, read independently of the UI (through the gateway, with proofs checked).
-  let nodeSession = { token: '', until: 0 };
-  const nodeToken = async () => {
-    if (nodeSession.until - Date.now() < 60_000) {
-      const r = (await call<{ token: string; expiresAt: string }>(await adminToken(), 'POST', '/v1/auth/node-token')).body;
-      nodeSession = { token: r.token, until: Date.parse(r.expiresAt) };
-    }
-    return nodeSession.token;
-  };
-  const endpoints = (await call<{ network: { name: string; suite: 'intl' }; nodes: { gatewayPath: string; status: string }[] }>(await adminToken(), 'GET', '/v1/ledger/endpoints')).body;
+  const { endpoints, node } = await api.ledgerNode();
   const CH = endpoints.network.name;
-  const node = new KonsortiumClient({ baseUrl: `${stack.url}${endpoints.nodes.find((n) => n.status === 'running')!.gatewayPath}`, token: nodeToken });
   const proven = <E extends Parameters<typeof verifyCfaEntry>[1]>(e: E): E => {
     if (verifyCfaEntry(endpoints.network.suite, e) === null) throw new Error(`${e.key} does not prove`);
     return e;

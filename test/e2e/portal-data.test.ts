@@ -12,16 +12,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import t, { type Test } from 'tap';
-import { KonsortiumClient } from '@konsortium/client';
 import type { Page } from 'playwright-core';
-import { checkScreen as check, type Credentials, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
+import { demoCredentials, norm, stackApi } from '../lib/portal-api.js';
+import { checkScreen, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
 import { waitFor } from '../lib/process.js';
 
-const checkScreen = (t: Test, page: Page, screen: string, open: () => Promise<void>): Promise<void> =>
-  check({ same: (a, b, m) => void t.same(a, b, m ?? ''), equal: (a, b, m) => void t.equal(a, b, m ?? '') }, page, screen, open);
-const norm = (s: string): string => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 const FILE_NAME = 'board-minutes.pdf';
@@ -41,50 +37,20 @@ async function createKeys(t: Test, page: Page, url: string, where: string): Prom
 
 t.test('encrypted data in the portal: keys, upload, grant, download, revoke, access log', async (t) => {
   const stack = await startPortalStack(t);
-  const { admin } = stack.credentials;
-  const demo = await waitFor(() => (JSON.parse(readFileSync(path.join(stack.dataDir, 'credentials.json'), 'utf8')) as Credentials).demo, {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    what: 'the demo tenant’s credentials',
-  });
+  const demo = await demoCredentials(stack.dataDir);
 
   // ---- setup through the API (not what this test is about) -------------------------------
-  const call = async <T>(token: string | null, method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${stack.url}${p}`, {
-      method,
-      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
-  };
-  const login = async (email: string, password: string) => {
-    const r = await call<{ accessToken: string }>(null, 'POST', '/v1/auth/login', { email, password });
-    if (r.status !== 200) throw new Error(`login ${email}: ${r.status}`);
-    return r.body.accessToken;
-  };
-  const adminToken = await login(admin.email, admin.password);
-  const onboarded = async (tenantId: string) =>
-    waitFor(
-      async () => {
-        const ops = await call<{ items: { status: string }[] }>(adminToken, 'GET', `/v1/tenants/${tenantId}/operations`);
-        if (ops.body.items.some((o) => o.status === 'failed')) throw new Error(`onboarding failed: ${JSON.stringify(ops.body.items)}`);
-        return ops.body.items.length > 0 && ops.body.items.every((o) => o.status === 'succeeded') ? true : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 500, what: `tenant ${tenantId} to be onboarded` },
-    );
+  const api = stackApi(stack);
   const readerCreds = { email: 'it@volga-leasing.example', password: 'volga-leasing-password-1' };
-  const created = await call<{ tenant: { id: string; memberId: string } }>(adminToken, 'POST', '/v1/tenants', { name: 'Volga Leasing', admin: readerCreds });
+  const created = await api.createTenant('Volga Leasing', readerCreds);
   t.equal(created.status, 201, 'a second tenant is created through the API');
-  await Promise.all([onboarded(demo.tenantId), onboarded(created.body.tenant.id)]);
-  const ownerMember = (await call<{ memberId: string }>(adminToken, 'GET', `/v1/tenants/${demo.tenantId}`)).body.memberId;
+  await Promise.all([api.onboarded(demo.tenantId), api.onboarded(created.body.tenant.id)]);
+  const ownerMember = await api.memberOf(demo.tenantId);
   const readerMember = created.body.tenant.memberId;
 
   // The chain, read independently of the UI (through the gateway, every value proven).
-  const nodeToken = async () => (await call<{ token: string }>(adminToken, 'POST', '/v1/auth/node-token')).body.token;
-  const endpoints = (await call<{ channels: string[]; nodes: { gatewayPath: string; status: string }[] }>(adminToken, 'GET', '/v1/ledger/endpoints')).body;
+  const { endpoints, node } = await api.ledgerNode();
   const CH = endpoints.channels[0]!;
-  const node = new KonsortiumClient({ baseUrl: `${stack.url}${endpoints.nodes.find((n) => n.status === 'running')!.gatewayPath}`, token: nodeToken });
   const proven = async <T>(key: string): Promise<T | null> => {
     const e = await node.getVerifiedState(CH, key);
     return e.value === null ? null : (JSON.parse(new TextDecoder().decode(e.value)) as T);
@@ -106,7 +72,7 @@ t.test('encrypted data in the portal: keys, upload, grant, download, revoke, acc
     t.pass('a screen that signs asks for keys first');
     await createKeys(t, owner.page, stack.url, '/data/keys');
     await createKeys(t, reader.page, stack.url, '/data/keys');
-    const ids = (await call<{ items: { custody: string; registered: boolean; publicKey: string }[] }>(adminToken, 'GET', `/v1/tenants/${demo.tenantId}/identities`)).body.items;
+    const ids = (await api.asAdmin<{ items: { custody: string; registered: boolean; publicKey: string }[] }>('GET', `/v1/tenants/${demo.tenantId}/identities`)).body.items;
     const self = ids.filter((i) => i.custody === 'self');
     t.equal(self.length, 1, 'the demo tenant now has one self-custody key besides its custodial one');
     t.equal(self[0]!.registered, true);

@@ -5,85 +5,39 @@
  * fee, and runs an integrity audit. Every main screen is checked in English, Russian and Chinese
  * (screenshot, axe, no untranslated ids). The API is used only for setup and to confirm results.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
+import { demoCredentials, stackApi } from '../lib/portal-api.js';
 import { checkScreen, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
 import { waitFor } from '../lib/process.js';
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function api(url: string, method: string, path: string, token: string | null, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-async function login(url: string, email: string, password: string): Promise<string> {
-  const r = await api(url, 'POST', '/v1/auth/login', null, { email, password });
-  if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body['accessToken'] as string;
-}
-
 const LONG = 180_000;
-
-
-/**
- * The demo tenant's credentials: credentials.json is written first with the admin alone and
- * again once the demo tenant exists, so the harness may have read it before the demo was in.
- */
-async function demoCredentials(dataDir: string): Promise<{ tenantId: string; email: string; password: string }> {
-  return waitFor(
-    () => (JSON.parse(readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as { demo?: { tenantId: string; email: string; password: string } }).demo,
-    { timeoutMs: 60_000, intervalMs: 200, what: 'the demo tenant in credentials.json' },
-  );
-}
 
 t.test('the operator console', async (t) => {
   const stack = await startPortalStack(t);
   const { url, credentials } = stack;
   const demo = await demoCredentials(stack.dataDir);
-  const admin = await login(url, credentials.admin.email, credentials.admin.password);
-  const demoToken = await login(url, demo.email, demo.password);
+  const api = stackApi(stack);
+  const demoToken = await api.login(demo.email, demo.password);
 
   // Setup: the demo tenant is onboarded, then files an issue for the operator to register.
-  await waitFor(
-    async () => {
-      const ops = (await api(url, 'GET', `/v1/tenants/${demo.tenantId}/operations`, admin)).body['items'] as { status: string }[];
-      return ops.length > 0 && ops.every((o) => o.status === 'succeeded') ? true : undefined;
-    },
-    { timeoutMs: LONG, intervalMs: 500, what: 'the demo tenant to be onboarded' },
-  );
+  await api.onboarded(demo.tenantId);
   const now = Date.now();
-  const filed = await api(url, 'POST', `/v1/tenants/${demo.tenantId}/cfa/operations`, demoToken, {
-    method: 'fileIssue',
-    args: {
-      code: 'OPS1',
-      name: 'Demo Bank bond',
-      volume: 1000,
-      nominal: 100_000,
-      placementPrice: 100_000,
-      placementStart: now + 3_600_000,
-      placementEnd: now + 7_200_000,
-      maturityDate: now + 86_400_000,
-      redemptionPrice: 110_000,
-      rights: 'Pays 1 100 roubles per unit at maturity.',
-    },
+  const filed = await api.submitAsTenant(demo.tenantId, demoToken, 'fileIssue', {
+    code: 'OPS1',
+    name: 'Demo Bank bond',
+    volume: 1000,
+    nominal: 100_000,
+    placementPrice: 100_000,
+    placementStart: now + 3_600_000,
+    placementEnd: now + 7_200_000,
+    maturityDate: now + 86_400_000,
+    redemptionPrice: 110_000,
+    rights: 'Pays 1 100 roubles per unit at maturity.',
   });
   t.equal(filed.status, 202, 'the demo tenant files an issue');
-  await waitFor(async () => ((await api(url, 'GET', `/v1/cfa/operations/${filed.body['id'] as string}`, demoToken)).body['phase'] === 'SETTLED' ? true : undefined), {
-    timeoutMs: LONG,
-    intervalMs: 300,
-    what: 'the filed issue to settle',
-  });
+  const filing = await api.outcome(filed.body.id, 'the filed issue to settle', { token: demoToken, timeoutMs: LONG, intervalMs: 300 });
+  if (filing.phase !== 'SETTLED') throw new Error(`the filed issue: ${filing.phase} ${filing.resultCode}`);
 
   const browser = await launchBrowser(t);
   const { page, consoleErrors } = await newPage(browser);
@@ -117,11 +71,11 @@ t.test('the operator console', async (t) => {
   await page.locator('.operation-progress[data-status=succeeded]').waitFor({ timeout: LONG });
   t.match(await progress.innerText(), /Every step is done/, 'the onboarding reached done');
   t.equal(await page.locator('.operation-progress li.done').count(), 3, 'each of its steps is shown done');
-  const tenants = (await api(url, 'GET', '/v1/tenants', admin)).body['items'] as { id: string; name: string; quotas: { maxUsers: number; maxTxPerDay: number } }[];
+  const tenants = (await api.asAdmin('GET', '/v1/tenants')).body['items'] as { id: string; name: string; quotas: { maxUsers: number; maxTxPerDay: number } }[];
   const created = tenants.find((x) => x.name === 'Northern Trade Bank');
   t.ok(created, 'the tenant exists');
   t.equal(created?.quotas.maxTxPerDay, 5000, 'with the quota set in the wizard');
-  t.equal((await api(url, 'POST', '/v1/auth/login', null, { email: 'ops@northern-bank.example', password: 'correct horse battery staple' })).status, 200, 'its administrator can sign in');
+  t.equal((await api.call(null, 'POST', '/v1/auth/login', { email: 'ops@northern-bank.example', password: 'correct horse battery staple' })).status, 200, 'its administrator can sign in');
 
   // The tenant: quotas changed through the page.
   await page.locator(`a[href="/operator/tenants/${created!.id}"]`).click();
@@ -133,19 +87,19 @@ t.test('the operator console', async (t) => {
   await page.locator('form [name=maxApiKeys]').fill('3');
   await page.getByRole('button', { name: 'Save quotas' }).click();
   await page.getByText('The quotas are saved.').waitFor();
-  const after = (await api(url, 'GET', `/v1/tenants/${created!.id}`, admin)).body as { quotas: { maxUsers: number; maxApiKeys: number } };
+  const after = (await api.asAdmin('GET', `/v1/tenants/${created!.id}`)).body as { quotas: { maxUsers: number; maxApiKeys: number } };
   t.same([after.quotas.maxUsers, after.quotas.maxApiKeys], [7, 3], 'the quotas are changed');
 
   // Suspension and back, with a confirmation step.
-  const opsToken = await login(url, 'ops@northern-bank.example', 'correct horse battery staple');
+  const opsToken = await api.login('ops@northern-bank.example', 'correct horse battery staple');
   await page.getByRole('button', { name: 'Suspend the tenant' }).click();
   await page.getByRole('button', { name: 'Yes, suspend' }).click();
   await page.locator('#tenant-summary ~ dl .badge', { hasText: 'Suspended' }).waitFor();
-  t.equal((await api(url, 'GET', `/v1/tenants/${created!.id}`, admin)).body['status'], 'suspended', 'the tenant is suspended');
-  t.equal((await api(url, 'POST', '/v1/auth/node-token', opsToken)).status, 403, 'and its users lose ledger access');
+  t.equal((await api.asAdmin('GET', `/v1/tenants/${created!.id}`)).body['status'], 'suspended', 'the tenant is suspended');
+  t.equal((await api.call(opsToken, 'POST', '/v1/auth/node-token')).status, 403, 'and its users lose ledger access');
   await page.getByRole('button', { name: 'Reactivate the tenant' }).click();
   await page.locator('#tenant-summary ~ dl .badge', { hasText: 'Active' }).waitFor();
-  t.equal((await api(url, 'GET', `/v1/tenants/${created!.id}`, admin)).body['status'], 'active', 'and reactivated');
+  t.equal((await api.asAdmin('GET', `/v1/tenants/${created!.id}`)).body['status'], 'active', 'and reactivated');
 
   // An invoice for this month, computed from usage, then issued.
   await page.getByRole('button', { name: 'Compute the invoice' }).click();
@@ -174,7 +128,7 @@ t.test('the operator console', async (t) => {
   t.match(await issue.locator('.phase-progress').innerText(), /Settled in block \d+/, 'the registration settled');
   const asset = await waitFor(
     async () => {
-      const ops = (await api(url, 'GET', '/v1/cfa/operator-operations', admin)).body['items'] as { method: string; phase: string; args: { asset?: string } }[];
+      const ops = (await api.asAdmin('GET', '/v1/cfa/operator-operations')).body['items'] as { method: string; phase: string; args: { asset?: string } }[];
       return ops.find((o) => o.method === 'cfa.registerIssue' && o.args.asset === 'OPS1' && o.phase === 'SETTLED');
     },
     { timeoutMs: 30_000, what: 'the registration as an operator operation' },
@@ -192,7 +146,7 @@ t.test('the operator console', async (t) => {
   await page.locator('.fee-phase [data-phase=SETTLED]').waitFor({ timeout: 60_000 });
   const fees = await waitFor(
     async () => {
-      const f = (await api(url, 'GET', '/v1/cfa/fees', admin)).body as { collector: string | null; rules: Record<string, { fixed: number; bps: number }> };
+      const f = (await api.asAdmin('GET', '/v1/cfa/fees')).body as { collector: string | null; rules: Record<string, { fixed: number; bps: number }> };
       return f.rules['trade'] === undefined ? undefined : f;
     },
     { timeoutMs: 30_000, what: 'the fee schedule on the chain' },
@@ -210,7 +164,7 @@ t.test('the operator console', async (t) => {
   t.match(await result.innerText(), /Audit of consortium at block \d+/, 'the audit result is shown');
   t.match(await result.innerText(), /the database matches the chain/, 'and the projection matches the chain');
   await page.locator('#main section:last-of-type table .badge', { hasText: 'Matches' }).first().waitFor({ timeout: 10_000 });
-  const reports = (await api(url, 'GET', '/v1/integrity/reports', admin)).body['items'] as { ok: boolean }[];
+  const reports = (await api.asAdmin('GET', '/v1/integrity/reports')).body['items'] as { ok: boolean }[];
   t.ok(reports.length >= 1 && reports[0]!.ok, 'the report is stored');
 
   // Networks, and the wizard's first step, also in every language.
@@ -228,7 +182,7 @@ t.test('the operator console', async (t) => {
   await page.locator('.operation-progress[data-status=succeeded]').first().waitFor({ timeout: 300_000 });
   t.equal(await page.locator('.operation-progress li.done').count(), 7, 'all seven steps done');
   await page.locator('#tenant-summary ~ dl', { hasText: 'Dedicated node' }).waitFor();
-  t.equal((await api(url, 'GET', `/v1/tenants/${created!.id}`, admin)).body['plan'], 'dedicated', 'the tenant is on the dedicated plan');
+  t.equal((await api.asAdmin('GET', `/v1/tenants/${created!.id}`)).body['plan'], 'dedicated', 'the tenant is on the dedicated plan');
   await open('/operator/nodes', (p) => p.locator('#main table tbody tr').nth(3).waitFor({ timeout: 60_000 }));
   await page.locator('#main table tbody tr', { hasText: 'Dedicated' }).locator('.badge', { hasText: /Follower|Leader/ }).waitFor({ timeout: 60_000 });
   t.pass('its node is in the health table as a voter');

@@ -12,16 +12,12 @@
  * axe-core in en/ru/zh.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import t, { type Test } from 'tap';
-import { KonsortiumClient, readCfaOwners, verifyCfaOwners, verifyTxInclusion } from '@konsortium/client';
+import { readCfaOwners, verifyCfaOwners, verifyTxInclusion } from '@konsortium/client';
 import type { Page } from 'playwright-core';
-import { checkScreen as check, type Credentials, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
-import { sleep, waitFor } from '../lib/process.js';
-
-const checkScreen = (t: Test, page: Page, screen: string, open: () => Promise<void>): Promise<void> =>
-  check({ same: (a, b, m) => void t.same(a, b, m ?? ''), equal: (a, b, m) => void t.equal(a, b, m ?? '') }, page, screen, open);
-const norm = (s: string): string => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
+import { demoCredentials, norm, stackApi } from '../lib/portal-api.js';
+import { checkScreen, launchBrowser, newPage, signIn, startPortalStack } from '../lib/portal.js';
+import { sleep } from '../lib/process.js';
 
 const ASSET = 'VOTE-26';
 const BALLOT = 'agm-2026';
@@ -31,62 +27,21 @@ const WINDOW_MS = 60_000;
 
 t.test('e-voting in the portal: ballot, two votes, close, tally, recount, receipts', async (t) => {
   const stack = await startPortalStack(t);
-  const { admin } = stack.credentials;
-  const demo = await waitFor(() => (JSON.parse(readFileSync(path.join(stack.dataDir, 'credentials.json'), 'utf8')) as Credentials).demo, {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    what: 'the demo tenant’s credentials',
-  });
+  const demo = await demoCredentials(stack.dataDir);
 
   // ---- setup through the API -------------------------------------------------------------
-  const call = async <T>(token: string | null, method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${stack.url}${p}`, {
-      method,
-      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
-  };
-  const login = async (email: string, password: string) => {
-    const r = await call<{ accessToken: string }>(null, 'POST', '/v1/auth/login', { email, password });
-    if (r.status !== 200) throw new Error(`login ${email}: ${r.status}`);
-    return r.body.accessToken;
-  };
-  const adminToken = await login(admin.email, admin.password);
-  const onboarded = async (tenantId: string) =>
-    waitFor(
-      async () => {
-        const ops = await call<{ items: { status: string }[] }>(adminToken, 'GET', `/v1/tenants/${tenantId}/operations`);
-        if (ops.body.items.some((o) => o.status === 'failed')) throw new Error(`onboarding failed: ${JSON.stringify(ops.body.items)}`);
-        return ops.body.items.length > 0 && ops.body.items.every((o) => o.status === 'succeeded') ? true : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 500, what: `tenant ${tenantId} to be onboarded` },
-    );
+  const api = stackApi(stack);
   const voterCreds = { email: 'board@kama-trust.example', password: 'kama-trust-password-1' };
-  const created = await call<{ tenant: { id: string; memberId: string } }>(adminToken, 'POST', '/v1/tenants', { name: 'Kama Trust', admin: voterCreds });
+  const created = await api.createTenant('Kama Trust', voterCreds);
   t.equal(created.status, 201, 'a second tenant is created through the API');
-  await Promise.all([onboarded(demo.tenantId), onboarded(created.body.tenant.id)]);
-  const issuerMember = (await call<{ memberId: string }>(adminToken, 'GET', `/v1/tenants/${demo.tenantId}`)).body.memberId;
+  await Promise.all([api.onboarded(demo.tenantId), api.onboarded(created.body.tenant.id)]);
+  const issuerMember = await api.memberOf(demo.tenantId);
   const voterMember = created.body.tenant.memberId;
 
-  type Op = { id: string; phase: string; resultCode: string | null };
-  const settle = async (what: string, r: { status: number; body: Op }) => {
-    if (r.status !== 202) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
-    const done = await waitFor(
-      async () => {
-        const o = (await call<Op>(adminToken, 'GET', `/v1/cfa/operations/${r.body.id}`)).body;
-        return o.phase === 'SETTLED' || o.phase === 'REJECTED' ? o : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250, what },
-    );
-    if (done.phase !== 'SETTLED') throw new Error(`${what}: ${done.phase} ${done.resultCode}`);
-  };
-  const operator = async (method: string, args: Record<string, unknown>) => settle(`operator ${method}`, await call<Op>(adminToken, 'POST', '/v1/cfa/operator-operations', { method, args }));
-  const tenantOp = async (tenantId: string, token: string, method: string, args: Record<string, unknown>) =>
-    settle(`${method}`, await call<Op>(token, 'POST', `/v1/tenants/${tenantId}/cfa/operations`, { method, args }));
-  const issuerToken = await login(demo.email, demo.password);
-  const voterToken = await login(voterCreds.email, voterCreds.password);
+  const operator = async (method: string, args: Record<string, unknown>) => api.settle(`operator ${method}`, await api.submitAsOperator(method, args));
+  const tenantOp = async (tenantId: string, token: string, method: string, args: Record<string, unknown>) => api.settle(method, await api.submitAsTenant(tenantId, token, method, args));
+  const issuerToken = await api.login(demo.email, demo.password);
+  const voterToken = await api.login(voterCreds.email, voterCreds.password);
   await t.test('setup: both tenants hold the demo tenant’s CFA', async (t) => {
     await operator('mint', { account: issuerMember, amount: 1_000_000, ref: 'bank-in-issuer' });
     await operator('mint', { account: voterMember, amount: 1_000_000, ref: 'bank-in-voter' });
@@ -110,10 +65,8 @@ t.test('e-voting in the portal: ballot, two votes, close, tally, recount, receip
     t.pass('placed: 60 units to the issuer, 40 to the second tenant');
   });
 
-  const nodeToken = async () => (await call<{ token: string }>(adminToken, 'POST', '/v1/auth/node-token')).body.token;
-  const endpoints = (await call<{ channels: string[]; nodes: { gatewayPath: string; status: string }[] }>(adminToken, 'GET', '/v1/ledger/endpoints')).body;
+  const { endpoints, node } = await api.ledgerNode();
   const CH = endpoints.channels[0]!;
-  const node = new KonsortiumClient({ baseUrl: `${stack.url}${endpoints.nodes.find((n) => n.status === 'running')!.gatewayPath}`, token: nodeToken });
   const proven = async <T>(key: string): Promise<T | null> => {
     const e = await node.getVerifiedState(CH, key);
     return e.value === null ? null : (JSON.parse(new TextDecoder().decode(e.value)) as T);
