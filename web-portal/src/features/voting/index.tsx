@@ -4,13 +4,11 @@
  * recount here, and receipts with inclusion proofs. Transactions are signed in the browser with
  * the user's self-custody key (the same keys as encrypted data).
  */
-import { FormattedMessage, useIntl } from 'react-intl';
-import { NavLink, Route, Routes } from 'react-router-dom';
+import { FormattedMessage } from 'react-intl';
+import { Route } from 'react-router-dom';
 import { PageHeader } from '../../ui/components.js';
-import { LedgerGate } from '../data/chain.js';
-import { IdentityProvider } from '../data/identity/context.js';
-import { TenantOnly } from '../data/identity/IdentityPanel.js';
 import { KeysPage } from '../data/KeysPage.js';
+import { type SectionLink, SignedSection } from '../data/SignedSection.js';
 import { BallotCreate } from './BallotCreate.js';
 import { BallotList } from './BallotList.js';
 import { BallotPage } from './BallotPage.js';
@@ -20,42 +18,22 @@ import { FeatureMessages } from '../../app/locale.js';
 import { dataMessages } from '../data/messages.js';
 import { votingMessages } from './messages.js';
 
+const LINKS: readonly SectionLink[] = [
+  { to: '/voting', label: 'voting.nav.ballots', end: true },
+  { to: '/voting/new', label: 'voting.nav.create' },
+  { to: '/voting/keys', label: 'data.nav.keys' },
+];
+
 function VotingSectionScreens() {
-  const intl = useIntl();
   return (
-    <LedgerGate title={<FormattedMessage id="nav.voting" />}>
-      <IdentityProvider>
-        <TenantOnly title={<FormattedMessage id="nav.voting" />}>
-          <nav className="subnav" aria-label={intl.formatMessage({ id: 'voting.nav' })}>
-            <ul>
-              <li>
-                <NavLink to="/voting" end>
-                  <FormattedMessage id="voting.nav.ballots" />
-                </NavLink>
-              </li>
-              <li>
-                <NavLink to="/voting/new">
-                  <FormattedMessage id="voting.nav.create" />
-                </NavLink>
-              </li>
-              <li>
-                <NavLink to="/voting/keys">
-                  <FormattedMessage id="data.nav.keys" />
-                </NavLink>
-              </li>
-            </ul>
-          </nav>
-          <Routes>
-            <Route index element={<BallotList />} />
-            <Route path="new" element={<BallotCreate />} />
-            <Route path="keys" element={<KeysPage />} />
-            <Route path=":id" element={<BallotPage />} />
-            <Route path=":id/results" element={<BallotResults />} />
-            <Route path="*" element={<PageHeader title={<FormattedMessage id="app.notFound" />} />} />
-          </Routes>
-        </TenantOnly>
-      </IdentityProvider>
-    </LedgerGate>
+    <SignedSection title="nav.voting" navLabel="voting.nav" links={LINKS}>
+      <Route index element={<BallotList />} />
+      <Route path="new" element={<BallotCreate />} />
+      <Route path="keys" element={<KeysPage />} />
+      <Route path=":id" element={<BallotPage />} />
+      <Route path=":id/results" element={<BallotResults />} />
+      <Route path="*" element={<PageHeader title={<FormattedMessage id="app.notFound" />} />} />
+    </SignedSection>
   );
 }
 
