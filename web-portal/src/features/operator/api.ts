@@ -2,6 +2,8 @@
  * The control plane's answers the operator console reads, as TypeScript shapes (the TypeBox
  * views in control-plane/src/api/routes/*.ts are the source), and small helpers over them.
  */
+import type { CfaOperationView } from '../cfa/operation.js';
+
 export interface Quotas {
   readonly maxUsers: number;
   readonly maxApiKeys: number;
@@ -99,21 +101,8 @@ export interface NetworkHealth {
   readonly items: readonly NodeHealth[];
 }
 
-export interface CfaOperation {
-  readonly id: string;
-  readonly channel: string;
-  readonly tenantId: string | null;
-  readonly sender: string | null;
-  readonly method: string;
-  readonly args: unknown;
-  readonly phase: string;
-  readonly txId: string | null;
-  readonly blockHeight: string | null;
-  readonly resultCode: string | null;
-  readonly source: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** A CFA operation as the control plane records it (the same view the tenant's CFA screens follow). */
+export type CfaOperation = CfaOperationView;
 
 export interface FeeRule {
   readonly fixed: number;
