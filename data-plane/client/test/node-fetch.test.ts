@@ -85,6 +85,10 @@ t.test('keep-alive: sequential requests reuse one connection', async (t) => {
 
 t.test('aborts: before sending, while waiting, and during a stream', async (t) => {
   let hold: ServerResponse | undefined;
+  let reached!: () => void;
+  // Resolved when the server holds the request: the abort below must land while it waits for
+  // an answer (a fixed pause was not always long enough on a busy machine).
+  const atServer = new Promise<void>((r) => (reached = r));
   const url = await serve(t, (req, _b, res) => {
     if (req.url === '/stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -92,6 +96,7 @@ t.test('aborts: before sending, while waiting, and during a stream', async (t) =
       return;
     }
     hold = res; // never answered
+    reached();
   });
   const f = nodeFetch();
   t.teardown(() => f.close());
@@ -99,7 +104,7 @@ t.test('aborts: before sending, while waiting, and during a stream', async (t) =
   await t.rejects(f(url, { signal: AbortSignal.abort(reason) }), reason, 'an aborted signal sends nothing');
   const ac = new AbortController();
   const pending = f(url, { signal: ac.signal });
-  await new Promise((r) => setTimeout(r, 50));
+  await atServer;
   t.ok(hold !== undefined, 'the request reached the server');
   ac.abort(reason);
   await t.rejects(pending, reason, 'aborting a request in flight rejects with the reason');
