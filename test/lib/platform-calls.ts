@@ -6,25 +6,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Platform } from '@konsortium/control-plane/platform';
 
-export interface ApiReply {
+export interface ApiReply<T = Record<string, unknown>> {
   readonly status: number;
-  readonly body: Record<string, unknown>;
+  readonly body: T;
 }
 
-export async function api(p: Platform, method: string, url: string, token: string | null, body?: unknown): Promise<ApiReply> {
+/** Where the control plane listens: a Platform, or the `npm start` stack of the portal tests. */
+type Reachable = Pick<Platform, 'url'>;
+
+export async function api<T = Record<string, unknown>>(p: Reachable, method: string, url: string, token: string | null, body?: unknown): Promise<ApiReply<T>> {
   const res = await fetch(`${p.url}${url}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
 }
 
-export async function login(p: Platform, email: string, password: string): Promise<string> {
-  const r = await api(p, 'POST', '/v1/auth/login', null, { email, password });
+export async function login(p: Reachable, email: string, password: string): Promise<string> {
+  const r = await api<{ accessToken: string }>(p, 'POST', '/v1/auth/login', null, { email, password });
   if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.accessToken as string;
+  return r.body.accessToken;
 }
 
 /** Polls an operation until it succeeded or failed (bounded). */

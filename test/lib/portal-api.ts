@@ -8,16 +8,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KonsortiumClient } from '@konsortium/client';
 import type { SuiteId } from '@konsortium/protocol';
+import { api, type ApiReply, login as platformLogin } from './platform-calls.js';
 import type { Credentials, PortalStack } from './portal.js';
 import { waitFor } from './process.js';
 
 /** A reply's body when a test only reads a field or two of it. */
 export type Json = Record<string, unknown>;
 
-export interface Reply<T = Json> {
-  readonly status: number;
-  readonly body: T;
-}
+export type Reply<T = Json> = ApiReply<T>;
 
 export interface Login {
   readonly email: string;
@@ -90,21 +88,8 @@ export function stackApi(stack: Pick<PortalStack, 'url' | 'credentials'>): Stack
   const { url } = stack;
   const { admin } = stack.credentials;
 
-  const call = async <T = Json>(token: string | null, method: string, p: string, body?: unknown): Promise<Reply<T>> => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
-  };
-
-  const login = async (email: string, password: string): Promise<string> => {
-    const r = await call<{ accessToken: string }>(null, 'POST', '/v1/auth/login', { email, password });
-    if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body.accessToken;
-  };
+  const call = <T = Json>(token: string | null, method: string, p: string, body?: unknown): Promise<Reply<T>> => api<T>(stack, method, p, token, body);
+  const login = (email: string, password: string): Promise<string> => platformLogin(stack, email, password);
 
   let adminSession: { token: string; at: number } | undefined;
   const adminToken = async (): Promise<string> => {

@@ -32,15 +32,8 @@ import { bad, bool, logRecords, nstr, obj, oneOf, str, uint } from './cfa-json.j
  * CFA_MOVE_CHUNK records per key of a movement log, CFA_OWNER_BUCKETS buckets per owners
  * registry, and where each record is (`cfaStateKeys`; `gov/fees` is governance's).
  */
-export { cfaKeys as cfaStateKeys, CFA_MOVE_CHUNK, CFA_OWNER_BUCKETS } from '@konsortium/protocol';
-export {
-  CFA_APPLICATION_STATUSES,
-  CFA_ASSET_CAUSES,
-  CFA_ASSET_STATUSES,
-  CFA_FEE_OPERATIONS,
-  CFA_MONEY_CAUSES,
-  CFA_OFFER_STATUSES,
-} from '@konsortium/protocol';
+export { cfaKeys as cfaStateKeys, CFA_OWNER_BUCKETS } from '@konsortium/protocol';
+export { CFA_APPLICATION_STATUSES, CFA_ASSET_CAUSES, CFA_ASSET_STATUSES, CFA_FEE_OPERATIONS, CFA_MONEY_CAUSES, CFA_MOVE_CHUNK, CFA_OFFER_STATUSES };
 export type CfaAssetStatus = (typeof CFA_ASSET_STATUSES)[number];
 export type CfaAssetCause = (typeof CFA_ASSET_CAUSES)[number];
 export type CfaMoneyCause = (typeof CFA_MONEY_CAUSES)[number];

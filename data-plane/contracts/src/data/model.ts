@@ -3,6 +3,7 @@
  * releases. Only ciphertext (or its hash), sealed key material, Feldman commitments and the
  * plaintext hash are on chain; the plaintext and the data key never are.
  */
+import type { DataGrantee, DataGrantScope } from '@konsortium/protocol';
 
 /** A record: a sequence of versions owned by one member, optionally in one of its collections. */
 export interface DataRecord {
@@ -57,8 +58,9 @@ export interface DataVersion {
   readonly meta: VersionMeta | null;
 }
 
-export type GrantScope = { readonly record: string } | { readonly collection: string; readonly owner: string };
-export type Grantee = { readonly member: string } | { readonly role: string };
+/** What a grant covers, and whom it is for: the shapes the state layout keys grants by (protocol). */
+export type GrantScope = DataGrantScope;
+export type Grantee = DataGrantee;
 
 export interface Grant {
   readonly scope: GrantScope;
